@@ -1,0 +1,49 @@
+# litfeed — two commands do everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+LITFEED := $(VENV)/bin/litfeed
+PYTHON ?= python3
+DEMO_DIR ?= .demo-data
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench browser-deps postgres clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+	$(PIP) install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's chromium for the Playwright browser tests (Playwright's own browser download is not used).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian chromium for browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will be skipped"; \
+	fi
+
+# The local PostgreSQL server the suite creates its throwaway databases on.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start) || \
+	  echo "warning: PostgreSQL is not running; PostgreSQL tests will be skipped"
+
+test: install browser-deps postgres
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
+bench: install postgres
+	$(PY) bench/ingest.py
+
+demo: install
+	$(LITFEED) demo --data-dir $(DEMO_DIR)
+
+clean:
+	rm -rf $(VENV) build $(DEMO_DIR) .bench-data

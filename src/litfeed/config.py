@@ -1,0 +1,100 @@
+"""Settings: one typed object, built once from the environment and passed in.
+
+Nothing reads ``os.environ`` at import time; ``Settings.from_env()`` is called by the CLI and by
+``create_app`` and the result is handed down.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from litfeed.errors import ConfigError
+
+DEV_SECRET = "dev-insecure-secret"
+
+
+def _default_data_dir() -> Path:
+    return Path(os.path.expanduser("~/.local/share/litfeed"))
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean; expected true or false")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    environment: str = "development"  # development | production
+    secret_key: str = DEV_SECRET
+    registration: str = "open"  # open | closed
+    public: bool = True  # reading papers/search without an account
+    base_url: str = "http://127.0.0.1:8000"
+    ncbi_api_key: str | None = None
+    ncbi_email: str | None = None
+    ncbi_eutils_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    pubmed_ftp_url: str = "https://ftp.ncbi.nlm.nih.gov/pubmed/"
+    unpaywall_email: str | None = None
+    unpaywall_url: str = "https://api.unpaywall.org/v2/"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "litfeed@localhost"
+    ingest_batch_size: int = 500
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(
+                self, "database_url", f"sqlite:///{self.data_dir / 'litfeed.db'}"
+            )
+        if self.registration not in {"open", "closed"}:
+            raise ConfigError(
+                f"LITFEED_REGISTRATION={self.registration!r}; expected open or closed"
+            )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_database(self, url: str | None) -> Settings:
+        """A copy with ``--db URL`` applied (the CLI's per-command override)."""
+        return replace(self, database_url=url) if url else self
+
+    def check_production(self) -> None:
+        """Refuse to serve with the development secret outside development."""
+        if self.environment != "development" and self.secret_key == DEV_SECRET:
+            raise ConfigError(
+                "LITFEED_SECRET_KEY is missing, and has no default outside development; "
+                "set it to a long random string"
+            )
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("LITFEED_DATA_DIR") or _default_data_dir()).expanduser()
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("LITFEED_DATABASE_URL", ""),
+            environment=env.get("LITFEED_ENV", "development"),
+            secret_key=env.get("LITFEED_SECRET_KEY", DEV_SECRET),
+            registration=env.get("LITFEED_REGISTRATION", "open"),
+            public=_bool(env.get("LITFEED_PUBLIC", "true"), "LITFEED_PUBLIC"),
+            base_url=env.get("LITFEED_BASE_URL", "http://127.0.0.1:8000"),
+            ncbi_api_key=env.get("NCBI_API_KEY") or None,
+            ncbi_email=env.get("NCBI_EMAIL") or None,
+            ncbi_eutils_url=env.get(
+                "LITFEED_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+            ),
+            pubmed_ftp_url=env.get("LITFEED_PUBMED_FTP_URL", "https://ftp.ncbi.nlm.nih.gov/pubmed/"),
+            unpaywall_email=env.get("UNPAYWALL_EMAIL") or None,
+            unpaywall_url=env.get("LITFEED_UNPAYWALL_URL", "https://api.unpaywall.org/v2/"),
+            smtp_host=env.get("LITFEED_SMTP_HOST") or None,
+            smtp_port=int(env.get("LITFEED_SMTP_PORT", "25")),
+            smtp_from=env.get("LITFEED_SMTP_FROM", "litfeed@localhost"),
+        )

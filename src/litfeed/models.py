@@ -1,0 +1,230 @@
+"""Plain, frozen dataclasses shared by every layer.
+
+Domain code (parsing, ranking, formats, link resolution) works on these and never on database
+rows or HTTP requests. ``Paper.to_json`` is the paper JSON of the interface contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ReactionValue = Literal["like", "dislike"]
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One ``<Author>``: a person (last/fore/initials) or a collective (``collective``)."""
+
+    last: str | None = None
+    fore: str | None = None
+    initials: str | None = None
+    suffix: str | None = None
+    collective: str | None = None
+    affiliations: tuple[str, ...] = ()
+    orcid: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        if self.collective:
+            return self.collective
+        parts = [p for p in (self.fore or self.initials, self.last, self.suffix) if p]
+        return " ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "last": self.last,
+            "fore": self.fore,
+            "initials": self.initials,
+            "affiliations": list(self.affiliations),
+        }
+        if self.suffix:
+            out["suffix"] = self.suffix
+        if self.collective:
+            out["collective"] = self.collective
+        if self.orcid:
+            out["orcid"] = self.orcid
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    title: str | None = None
+    iso_abbrev: str | None = None
+    issn: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    nlm_id: str | None = None
+    medline_ta: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class AbstractSection:
+    """One ``<AbstractText>``; ``label`` is None for an unlabeled abstract."""
+
+    label: str | None
+    text: str
+    html: str
+    nlm_category: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "text": self.text, "html": self.html}
+
+
+@dataclass(frozen=True, slots=True)
+class MeshTerm:
+    descriptor: str
+    major: bool = False
+    qualifiers: tuple[str, ...] = ()
+    ui: str | None = None
+    #: qualifier names that are themselves marked major ("Antidepressive Agents/therapeutic use*")
+    major_qualifiers: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "descriptor": self.descriptor,
+            "major": self.major,
+            "qualifiers": list(self.qualifiers),
+            "ui": self.ui,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A PubMed citation as litfeed stores and serves it.
+
+    ``title`` and section ``text`` are plain text; ``title_html`` and section ``html`` keep the
+    record's inline markup, already sanitised. ``version`` is the PMID's ``Version`` attribute;
+    a higher version replaces a lower one at ingest.
+    """
+
+    pmid: str
+    title: str
+    title_html: str = ""
+    version: int = 1
+    doi: str | None = None
+    pmcid: str | None = None
+    abstract: tuple[AbstractSection, ...] = ()
+    authors: tuple[Author, ...] = ()
+    journal: Journal = field(default_factory=Journal)
+    published: str | None = None  # "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+    year: int | None = None
+    article_date: str | None = None  # electronic publication date, "YYYY-MM-DD"
+    publication_types: tuple[str, ...] = ()
+    mesh: tuple[MeshTerm, ...] = ()
+    keywords: tuple[str, ...] = ()
+    language: str | None = None
+    retracted: bool = False
+    is_book: bool = False
+    status: str | None = None  # MedlineCitation/@Status
+    other_ids: tuple[tuple[str, str], ...] = ()  # (IdType, value) pairs, e.g. ("pii", "S0…")
+
+    @property
+    def abstract_text(self) -> str:
+        """The abstract as one plain string, sections joined; what search and embeddings read."""
+        return "\n".join(
+            f"{s.label}: {s.text}" if s.label else s.text for s in self.abstract
+        )
+
+    @property
+    def has_abstract(self) -> bool:
+        return any(s.text for s in self.abstract)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pmid": self.pmid,
+            "doi": self.doi,
+            "pmcid": self.pmcid,
+            "title": self.title,
+            "title_html": self.title_html,
+            "abstract": [s.to_json() for s in self.abstract],
+            "authors": [a.to_json() for a in self.authors],
+            "journal": self.journal.to_json(),
+            "published": self.published,
+            "year": self.year,
+            "article_date": self.article_date,
+            "publication_types": list(self.publication_types),
+            "mesh": [m.to_json() for m in self.mesh],
+            "keywords": list(self.keywords),
+            "language": self.language,
+            "retracted": self.retracted,
+            "is_book": self.is_book,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Paper:
+        """Inverse of :meth:`to_json`; the store keeps this JSON as the paper's document."""
+        return cls(
+            pmid=str(data["pmid"]),
+            title=data.get("title") or "",
+            title_html=data.get("title_html") or "",
+            version=int(data.get("version") or 1),
+            doi=data.get("doi"),
+            pmcid=data.get("pmcid"),
+            abstract=tuple(
+                AbstractSection(label=s.get("label"), text=s.get("text") or "",
+                                html=s.get("html") or "")
+                for s in data.get("abstract") or ()
+            ),
+            authors=tuple(
+                Author(
+                    last=a.get("last"),
+                    fore=a.get("fore"),
+                    initials=a.get("initials"),
+                    suffix=a.get("suffix"),
+                    collective=a.get("collective"),
+                    affiliations=tuple(a.get("affiliations") or ()),
+                    orcid=a.get("orcid"),
+                )
+                for a in data.get("authors") or ()
+            ),
+            journal=Journal(**{k: v for k, v in (data.get("journal") or {}).items()
+                               if k in Journal.__dataclass_fields__}),
+            published=data.get("published"),
+            year=data.get("year"),
+            article_date=data.get("article_date"),
+            publication_types=tuple(data.get("publication_types") or ()),
+            mesh=tuple(
+                MeshTerm(descriptor=m["descriptor"], major=bool(m.get("major")),
+                         qualifiers=tuple(m.get("qualifiers") or ()), ui=m.get("ui"))
+                for m in data.get("mesh") or ()
+            ),
+            keywords=tuple(data.get("keywords") or ()),
+            language=data.get("language"),
+            retracted=bool(data.get("retracted")),
+            is_book=bool(data.get("is_book")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """A ``<DeleteCitation>`` entry: remove this PMID from the store."""
+
+    pmid: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    """A record that could not be parsed; reported, skipped, never fatal for the file."""
+
+    file: str
+    pmid: str | None
+    line: int | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "pmid": self.pmid, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """What every ranker returns, best first: an id, a score, and why it ranked."""
+
+    pmid: str
+    score: float
+    why: tuple[str, ...] = ()
