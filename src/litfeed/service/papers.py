@@ -1,0 +1,42 @@
+"""Reading papers and store-wide figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from litfeed.errors import NotFound
+from litfeed.models import Paper
+from litfeed.store import Store
+from litfeed.store import papers as store_papers
+from litfeed.store import schema as s
+
+
+def get_paper(store: Store, pmid: str) -> Paper:
+    """:raise NotFound: when the PMID is not stored (never loaded, or deleted)."""
+    pmid = pmid.strip()
+    with store.read() as conn:
+        paper = store_papers.find_paper(conn, pmid)
+    if paper is None:
+        raise NotFound(f"paper {pmid} is not in the store")
+    return paper
+
+
+def stats(store: Store) -> dict[str, Any]:
+    with store.read() as conn:
+        papers = store_papers.count_papers(conn)
+        embedded = int(conn.execute(
+            select(func.count(func.distinct(s.embeddings.c.pmid)))).scalar() or 0)
+        users = int(conn.execute(select(func.count()).select_from(s.users)).scalar() or 0)
+        newest = store_papers.newest_published(conn)
+    return {"papers": papers, "embedded": embedded, "users": users,
+            "newest": _full_date(newest)}
+
+
+def _full_date(published: str | None) -> str | None:
+    """'2021' or '2021-03' as a YYYY-MM-DD date (the first day of what is known)."""
+    if not published:
+        return None
+    parts = published.split("-") + ["01", "01"]
+    return "-".join(parts[:3])

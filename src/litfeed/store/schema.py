@@ -1,0 +1,291 @@
+"""The whole relational schema, in one place (SQLAlchemy Core).
+
+Papers are stored twice on purpose: ``papers.doc`` holds the paper JSON exactly as served (one
+read per page view), and the normalised tables (authors, MeSH, identifiers, publication types,
+journals) hold what queries filter and join on. Both are written in the same transaction by
+``store.papers``. ``paper_changes`` is an append-only log that the search index and the
+embedder follow by sequence number, so they can catch up after a crash.
+
+Changing this file means adding an Alembic migration under ``store/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# --- papers ------------------------------------------------------------------------------------
+
+journals = Table(
+    "journals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # the natural key: NLM unique id when known, else ISSN, else the title (lower-cased)
+    Column("key", String(300), nullable=False, unique=True),
+    Column("title", Text),
+    Column("iso_abbrev", Text),
+    Column("issn", String(20)),
+    Column("nlm_id", String(30)),
+    Column("medline_ta", Text),
+)
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("pmid", String(20), primary_key=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("title", Text, nullable=False),
+    Column("doi", String(300)),
+    Column("pmcid", String(30)),
+    Column("journal_id", Integer, ForeignKey("journals.id")),
+    Column("volume", String(100)),
+    Column("issue", String(100)),
+    Column("pages", String(100)),
+    Column("published", String(10)),
+    Column("year", Integer),
+    Column("language", String(10)),
+    Column("retracted", Boolean, nullable=False, default=False),
+    Column("is_book", Boolean, nullable=False, default=False),
+    Column("has_abstract", Boolean, nullable=False, default=False),
+    Column("status", String(40)),
+    Column("doc", Text, nullable=False),  # the paper JSON, as served
+    Column("content_hash", String(40), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_papers_doi", "doi"),
+    Index("ix_papers_year", "year"),
+)
+
+authors = Table(
+    "authors",
+    metadata,
+    Column("pmid", String(20), ForeignKey("papers.pmid", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("last", Text),
+    Column("fore", Text),
+    Column("initials", String(40)),
+    Column("collective", Text),
+    Column("affiliations", Text),  # JSON list
+    Index("ix_authors_last", "last"),
+)
+
+mesh_terms = Table(
+    "mesh_terms",
+    metadata,
+    Column("pmid", String(20), ForeignKey("papers.pmid", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("descriptor", Text, nullable=False),
+    Column("ui", String(20)),
+    Column("major", Boolean, nullable=False, default=False),
+    Column("qualifiers", Text),  # JSON list
+    Index("ix_mesh_terms_descriptor", "descriptor"),
+)
+
+identifiers = Table(
+    "identifiers",
+    metadata,
+    Column("pmid", String(20), ForeignKey("papers.pmid", ondelete="CASCADE"), primary_key=True),
+    Column("id_type", String(20), primary_key=True),
+    Column("value", String(300), primary_key=True),
+    Index("ix_identifiers_type_value", "id_type", "value"),
+)
+
+publication_types = Table(
+    "publication_types",
+    metadata,
+    Column("pmid", String(20), ForeignKey("papers.pmid", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Index("ix_publication_types_name", "name"),
+)
+
+deleted_papers = Table(
+    "deleted_papers",
+    metadata,
+    Column("pmid", String(20), primary_key=True),
+    Column("deleted_at", DateTime(timezone=True), nullable=False),
+)
+
+paper_changes = Table(
+    "paper_changes",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("pmid", String(20), nullable=False),
+    Column("op", String(10), nullable=False),  # upsert | delete
+    Index("ix_paper_changes_pmid", "pmid"),
+)
+
+# --- ingest -------------------------------------------------------------------------------------
+
+ingest_files = Table(
+    "ingest_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # the file's identity: name + size + a digest of its first MiB, so a moved file resumes too
+    Column("fingerprint", String(200), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("source", String(20), nullable=False, default="file"),  # file | updatefiles | baseline
+    Column("status", String(20), nullable=False),  # running | done
+    Column("records_done", Integer, nullable=False, default=0),
+    Column("added", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("deleted", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+applied_updates = Table(
+    "applied_updates",
+    metadata,
+    Column("name", String(200), primary_key=True),  # e.g. pubmed25n1275.xml.gz
+    Column("kind", String(20), nullable=False),  # updatefiles | baseline
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- derived data: embeddings -------------------------------------------------------------------
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("pmid", String(20), ForeignKey("papers.pmid", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(100), primary_key=True),
+    Column("model_version", String(50), nullable=False),
+    Column("content_hash", String(40), nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),  # float32 little-endian
+)
+
+# --- people -------------------------------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("name", Text),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("settings", Text, nullable=False, default="{}"),  # JSON: personalization, institution…
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # sha256 of the cookie value
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320)),
+    Column("ip", String(64)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_email", "email"),
+    Index("ix_login_failures_ip", "ip"),
+)
+
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("pmid", String(20), primary_key=True),
+    Column("value", String(10), nullable=False),  # like | dislike
+    Column("reason", String(40)),  # off_topic | already_read | weak_study
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "name"),
+)
+
+collection_items = Table(
+    "collection_items",
+    metadata,
+    Column("collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("pmid", String(20), primary_key=True),
+    Column("note", Text),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+paper_views = Table(
+    "paper_views",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("pmid", String(20), nullable=False),
+    Column("query", Text),  # the search that led here, if any (CME learning cycles)
+    Column("viewed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_paper_views_user_id", "user_id"),
+)
+
+# --- shared caches ------------------------------------------------------------------------------
+
+cache_entries = Table(
+    "cache_entries",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),  # unix time
+)
+
+USER_TABLES = (
+    "sessions",
+    "api_tokens",
+    "reactions",
+    "collections",
+    "collection_items",
+    "paper_views",
+    "login_failures",
+)
