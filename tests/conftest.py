@@ -7,11 +7,16 @@ session, emptied between tests, dropped at the end).
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -43,8 +48,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A throwaway, migrated PostgreSQL database on the local server; dropped afterwards."""
     from sqlalchemy import create_engine
 
     name = f"litfeed_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -56,14 +62,35 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
         pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {exc}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    Store.from_url(url).close()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    try:
+        Store.from_url(url).close()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with pg_database() as url:
+        yield url
+
+
+@contextmanager
+def backend_url(backend: str, folder: Path) -> Iterator[str]:
+    """A fresh, migrated store URL on ``backend`` (for module-scoped fixtures)."""
+    if backend == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{folder / 'litfeed.db'}"
+        Store.from_url(url).close()
+        yield url
+    else:
+        with pg_database() as url:
+            yield url
 
 
 def _empty_pg(url: str) -> None:
@@ -104,3 +131,37 @@ def cli_env(settings: Settings) -> dict[str, str]:
     """Environment for running the CLI against the test store."""
     return {"LITFEED_DATA_DIR": str(settings.data_dir),
             "LITFEED_DATABASE_URL": settings.database_url}
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+            ) -> Callable[..., CliResult]:
+    """Run ``litfeed ARGS`` in-process against the given environment; returns code and output."""
+    from litfeed.cli import main
+
+    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None
+            ) -> CliResult:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
