@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import click
 
 from litfeed.cli import Context, cli, command_options, err_console
@@ -32,7 +34,7 @@ def fetch(ctx: Context, as_json: bool, pmids: str | None, query: str | None, max
     elif query:
         summary = fetch_service.fetch_query(ctx.store, settings, query, max_results=max_results)
     else:
-        kind = "updatefiles" if updates else "baseline"
+        kind: Literal["updatefiles", "baseline"] = "updatefiles" if updates else "baseline"
         summary = fetch_service.fetch_distribution(
             ctx.store, settings, kind, keep_files=keep_files,
             on_file=lambda name: err_console.print(f"applying {name}", highlight=False))
