@@ -1,4 +1,5 @@
-"""A real local HTTP server standing in for NCBI, plus a fake clock for the rate limiter.
+"""A real local HTTP server standing in for NCBI, a fake clock for the rate limiter, and paths
+to the real NLM files (../shared/data/pubmed-xml) and the hand-written fixtures.
 
 Tests script each path's replies (a list consumed in order, the last one repeated, or a function
 of the request) and then read back what the client actually sent.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -130,3 +132,25 @@ def server() -> Iterator[LocalServer]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PUBMED_DATA = ROOT / ".." / "shared" / "data" / "pubmed-xml"
+
+
+@pytest.fixture(scope="session")
+def real_file() -> Callable[[str], Path]:
+    """A file from the shared real-data folder; skips the test when the folder is absent."""
+
+    def find(name: str) -> Path:
+        path = PUBMED_DATA / name
+        if not path.exists():
+            pytest.skip(f"real PubMed data not available: {path} (see shared/data/pubmed-xml)")
+        return path
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    return ROOT / "tests" / "fixtures" / "pubmed"
