@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from litfeed.store import Store
-from tests.conftest import FIXTURES, ROOT
+from testkit import FIXTURES, ROOT
 
 
 def test_init_reports_database_and_schema(store: Store, run_cli, cli_env: dict[str, str]) -> None:

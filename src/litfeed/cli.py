@@ -21,7 +21,7 @@ from litfeed.errors import LitfeedError
 from litfeed.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class Context:

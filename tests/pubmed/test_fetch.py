@@ -9,7 +9,7 @@ from pathlib import Path
 
 from litfeed.service.papers import get_paper
 from litfeed.store import Store
-from tests.conftest import FIXTURES, need_shared_data
+from testkit import FIXTURES, need_shared_data
 
 EFETCH_DIR = ("pubmed-xml", "efetch-2025-metapub")
 
