@@ -24,13 +24,16 @@ DATA = ROOT / ".." / "shared" / "data" / "pubmed-xml"
 DEFAULT_FILES = [DATA / "pubmed20n0014.xml.gz", DATA / "pubmed21n1298.xml.gz"]
 
 # The child process: parse the whole file, print records, wall and CPU seconds, peak RSS (KiB).
+# Peak RSS is VmHWM (Linux): ru_maxrss would include the parent's RSS carried over by fork.
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {src!r})
 which, path = sys.argv[1], sys.argv[2]
 if which == "litfeed":
+    from litfeed.models import Paper
     from litfeed.pubmed import iter_records
-    records = lambda: iter_records(path)
+    # Articles only, as pubmed_parser yields them (deletions are left out of the count).
+    records = lambda: (r for r in iter_records(path) if isinstance(r, Paper))
 else:
     import pubmed_parser
     records = lambda: pubmed_parser.parse_medline_xml(path)
@@ -39,7 +42,11 @@ n = 0
 for _ in records():
     n += 1
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/status") as status:
+        rss = next(int(l.split()[1]) for l in status if l.startswith("VmHWM"))
+except (OSError, StopIteration):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"records": n, "wall": wall, "cpu": cpu, "rss_kib": rss}}))
 """
 
