@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+import orjson
+from sqlalchemy import Column, Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from litfeed.models import Deletion, Paper
@@ -43,8 +44,8 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
 
 def paper_doc(paper: Paper) -> tuple[str, str]:
     """The stored JSON document and its content hash (what 'unchanged' compares)."""
-    doc = json.dumps(paper.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return doc, hashlib.sha1(doc.encode("utf-8")).hexdigest()
+    raw = orjson.dumps(paper.to_json(), option=orjson.OPT_SORT_KEYS)
+    return raw.decode("utf-8"), hashlib.sha1(raw).hexdigest()
 
 
 def journal_key(paper: Paper) -> str | None:
@@ -58,12 +59,82 @@ def journal_key(paper: Paper) -> str | None:
     return None
 
 
-def _journal_ids(conn: Connection, batch: Sequence[Paper]) -> dict[str, int]:
-    wanted: dict[str, Paper] = {}
+def _json_list(items: Sequence[str]) -> str | None:
+    return orjson.dumps(list(items)).decode("utf-8") if items else None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPaper:
+    """A Paper already turned into row tuples: the expensive, database-free half of a write.
+
+    Ingest builds these in a parser process so the writer only decides and inserts.
+    """
+
+    pmid: str
+    version: int
+    doc: str
+    digest: str
+    paper_row: tuple[Any, ...]  # PAPER_COLUMNS
+    journal: tuple[str, str | None, str | None, str | None, str | None, str | None] | None
+    authors: tuple[tuple[Any, ...], ...]
+    mesh: tuple[tuple[Any, ...], ...]
+    ids: tuple[tuple[Any, ...], ...]
+    pts: tuple[tuple[Any, ...], ...]
+
+
+PAPER_COLUMNS = ("pmid", "version", "title", "doi", "pmcid", "volume", "issue", "pages",
+                 "published", "year", "language", "retracted", "is_book", "has_abstract",
+                 "status", "doc", "content_hash")
+AUTHOR_COLUMNS = ("pmid", "position", "last", "fore", "initials", "collective", "affiliations")
+MESH_COLUMNS = ("pmid", "position", "descriptor", "ui", "major", "qualifiers")
+ID_COLUMNS = ("pmid", "id_type", "value")
+PT_COLUMNS = ("pmid", "name")
+
+
+def prepare(paper: Paper) -> PreparedPaper:
+    doc, digest = paper_doc(paper)
+    pmid = paper.pmid
+    j = paper.journal
+    key = journal_key(paper)
+    ids = {("doi", paper.doi), ("pmc", paper.pmcid), *paper.other_ids}
+    return PreparedPaper(
+        pmid=pmid, version=paper.version, doc=doc, digest=digest,
+        paper_row=(pmid, paper.version, paper.title, paper.doi, paper.pmcid, j.volume, j.issue,
+                   j.pages, paper.published, paper.year, paper.language, paper.retracted,
+                   paper.is_book, paper.has_abstract, paper.status, doc, digest),
+        journal=(key, j.title, j.iso_abbrev, j.issn, j.nlm_id, j.medline_ta) if key else None,
+        authors=tuple((pmid, pos, a.last, a.fore, a.initials, a.collective,
+                       _json_list(a.affiliations)) for pos, a in enumerate(paper.authors)),
+        mesh=tuple((pmid, pos, m.descriptor, m.ui, m.major, _json_list(m.qualifiers))
+                   for pos, m in enumerate(paper.mesh)),
+        ids=tuple((pmid, t, v[:300]) for t, v in sorted((t, v) for t, v in ids if v)),
+        pts=tuple((pmid, name[:200]) for name in dict.fromkeys(paper.publication_types)),
+    )
+
+
+def _bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
+                 rows: Sequence[tuple[Any, ...]]) -> None:
+    """executemany straight through the driver: the ingest hot path skips SQLAlchemy's
+    per-row parameter processing. Column names come from our schema, values are bound."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def _bind(conn: Connection, column: Column[Any], value: Any) -> Any:
+    processor = column.type.bind_processor(conn.dialect)
+    return processor(value) if processor else value
+
+
+def _journal_ids(conn: Connection, batch: Sequence[PreparedPaper]) -> dict[str, int]:
+    wanted: dict[str, tuple[Any, ...]] = {}
     for paper in batch:
-        key = journal_key(paper)
-        if key and key not in wanted:
-            wanted[key] = paper
+        if paper.journal and paper.journal[0] not in wanted:
+            wanted[paper.journal[0]] = paper.journal
     if not wanted:
         return {}
     ids: dict[str, int] = {}
@@ -74,12 +145,9 @@ def _journal_ids(conn: Connection, batch: Sequence[Paper]) -> dict[str, int]:
             ids[row.key] = row.id
     missing = [k for k in keys if k not in ids]
     if missing:
-        conn.execute(insert(s.journals), [
-            {"key": k, "title": wanted[k].journal.title,
-             "iso_abbrev": wanted[k].journal.iso_abbrev, "issn": wanted[k].journal.issn,
-             "nlm_id": wanted[k].journal.nlm_id, "medline_ta": wanted[k].journal.medline_ta}
-            for k in missing
-        ])
+        _bulk_insert(conn, s.journals,
+                     ("key", "title", "iso_abbrev", "issn", "nlm_id", "medline_ta"),
+                     [wanted[k] for k in missing])
         for chunk in _chunks(missing):
             for row in conn.execute(select(s.journals.c.key, s.journals.c.id)
                                     .where(s.journals.c.key.in_(chunk))):
@@ -87,15 +155,17 @@ def _journal_ids(conn: Connection, batch: Sequence[Paper]) -> dict[str, int]:
     return ids
 
 
-def _stored_versions(conn: Connection, pmids: Sequence[str]) -> dict[str, tuple[int, str]]:
-    found: dict[str, tuple[int, str]] = {}
+def _stored_versions(conn: Connection, pmids: Sequence[str]
+                     ) -> dict[str, tuple[int, str, datetime]]:
+    found: dict[str, tuple[int, str, datetime]] = {}
     for chunk in _chunks(pmids):
         rows = conn.execute(
-            select(s.papers.c.pmid, s.papers.c.version, s.papers.c.content_hash)
+            select(s.papers.c.pmid, s.papers.c.version, s.papers.c.content_hash,
+                   s.papers.c.created_at)
             .where(s.papers.c.pmid.in_(chunk))
         )
         for row in rows:
-            found[row.pmid] = (row.version, row.content_hash)
+            found[row.pmid] = (row.version, row.content_hash, row.created_at)
     return found
 
 
@@ -105,7 +175,8 @@ def _delete_children(conn: Connection, pmids: Sequence[str]) -> None:
             conn.execute(delete(table).where(table.c.pmid.in_(chunk)))
 
 
-def apply_batch(conn: Connection, records: Sequence[Paper | Deletion]) -> BatchCounts:
+def apply_batch(conn: Connection, records: Sequence[Paper | PreparedPaper | Deletion]
+                ) -> BatchCounts:
     """Apply parsed records in order: add, replace (same or higher version with new content),
     skip (lower version or identical content) and delete. Returns what happened.
 
@@ -113,7 +184,8 @@ def apply_batch(conn: Connection, records: Sequence[Paper | Deletion]) -> BatchC
     on where batch boundaries fall; only the final state of each PMID is written.
     """
     counts = BatchCounts()
-    pmids = list(dict.fromkeys(r.pmid for r in records))
+    prepared = [prepare(r) if isinstance(r, Paper) else r for r in records]
+    pmids = list(dict.fromkeys(r.pmid for r in prepared))
     stored = _stored_versions(conn, pmids)
     tombstoned: set[str] = set()
     for chunk in _chunks([p for p in pmids if p not in stored]):
@@ -121,10 +193,9 @@ def apply_batch(conn: Connection, records: Sequence[Paper | Deletion]) -> BatchC
                                        .where(s.deleted_papers.c.pmid.in_(chunk))).scalars())
     # state: pmid -> (version, hash) while present, None once deleted
     state: dict[str, tuple[int, str] | None] = {
-        p: stored.get(p) for p in pmids if p in stored or p in tombstoned}
-    final: dict[str, Paper | Deletion] = {}
-    docs: dict[str, tuple[str, str]] = {}
-    for rec in records:
+        p: stored[p][:2] if p in stored else None for p in pmids if p in stored or p in tombstoned}
+    final: dict[str, PreparedPaper | Deletion] = {}
+    for rec in prepared:
         current = state.get(rec.pmid)
         if isinstance(rec, Deletion):
             if current is None and rec.pmid in state:
@@ -134,92 +205,49 @@ def apply_batch(conn: Connection, records: Sequence[Paper | Deletion]) -> BatchC
                 final[rec.pmid] = rec
             state[rec.pmid] = None
             continue
-        doc, digest = paper_doc(rec)
         if current is None:
             counts.added += 1
-        elif rec.version < current[0] or digest == current[1]:
+        elif rec.version < current[0] or rec.digest == current[1]:
             counts.unchanged += 1
             continue
         else:
             counts.updated += 1
-        state[rec.pmid] = (rec.version, digest)
-        docs[rec.pmid] = (doc, digest)
+        state[rec.pmid] = (rec.version, rec.digest)
         final[rec.pmid] = rec
     now = datetime.now(UTC)
 
-    to_insert: list[Paper] = []
-    to_replace: list[Paper] = []
     deleted = [p for p, rec in final.items() if isinstance(rec, Deletion)]
-    for pmid, rec in final.items():
-        if isinstance(rec, Paper):
-            (to_replace if pmid in stored else to_insert).append(rec)
-    present = [p for p in deleted if p in stored]
-    if present:
-        _delete_children(conn, present)
-        for chunk in _chunks(present):
+    writes = [rec for rec in final.values() if isinstance(rec, PreparedPaper)]
+    gone = [p for p in deleted if p in stored] + [p.pmid for p in writes if p.pmid in stored]
+    if gone:
+        _delete_children(conn, gone)
+        for chunk in _chunks(gone):
             conn.execute(delete(s.papers).where(s.papers.c.pmid.in_(chunk)))
-        conn.execute(insert(s.paper_changes), [{"pmid": p, "op": "delete"} for p in present])
     new_tombs = [p for p in deleted if p not in tombstoned]
     if new_tombs:
-        conn.execute(insert(s.deleted_papers),
-                     [{"pmid": p, "deleted_at": now} for p in new_tombs])
-
-    writes = to_insert + to_replace
-    if not writes:
-        return counts
-    journal_ids = _journal_ids(conn, writes)
-    if to_replace:
-        replace_ids = [p.pmid for p in to_replace]
-        _delete_children(conn, replace_ids)
-        for chunk in _chunks(replace_ids):
-            conn.execute(delete(s.papers).where(s.papers.c.pmid.in_(chunk)))
-    created = {p.pmid: now for p in to_insert}
-    paper_rows: list[dict[str, Any]] = []
-    author_rows: list[dict[str, Any]] = []
-    mesh_rows: list[dict[str, Any]] = []
-    id_rows: list[dict[str, Any]] = []
-    pt_rows: list[dict[str, Any]] = []
-    for paper in writes:
-        doc, digest = docs[paper.pmid]
-        key = journal_key(paper)
-        paper_rows.append({
-            "pmid": paper.pmid, "version": paper.version, "title": paper.title,
-            "doi": paper.doi, "pmcid": paper.pmcid,
-            "journal_id": journal_ids.get(key) if key else None,
-            "volume": paper.journal.volume, "issue": paper.journal.issue,
-            "pages": paper.journal.pages, "published": paper.published, "year": paper.year,
-            "language": paper.language, "retracted": paper.retracted, "is_book": paper.is_book,
-            "has_abstract": paper.has_abstract, "status": paper.status, "doc": doc,
-            "content_hash": digest, "created_at": created.get(paper.pmid, now), "updated_at": now,
-        })
-        for pos, a in enumerate(paper.authors):
-            author_rows.append({
-                "pmid": paper.pmid, "position": pos, "last": a.last, "fore": a.fore,
-                "initials": a.initials, "collective": a.collective,
-                "affiliations": json.dumps(list(a.affiliations), ensure_ascii=False)
-                if a.affiliations else None,
-            })
-        for pos, m in enumerate(paper.mesh):
-            mesh_rows.append({
-                "pmid": paper.pmid, "position": pos, "descriptor": m.descriptor, "ui": m.ui,
-                "major": m.major,
-                "qualifiers": json.dumps(list(m.qualifiers), ensure_ascii=False)
-                if m.qualifiers else None,
-            })
-        ids = {("doi", paper.doi), ("pmc", paper.pmcid), *paper.other_ids}
-        for id_type, value in sorted((t, v) for t, v in ids if v):
-            id_rows.append({"pmid": paper.pmid, "id_type": id_type, "value": value[:300]})
-        for name in dict.fromkeys(paper.publication_types):
-            pt_rows.append({"pmid": paper.pmid, "name": name[:200]})
-    conn.execute(insert(s.papers), paper_rows)
-    for table, rows in ((s.authors, author_rows), (s.mesh_terms, mesh_rows),
-                        (s.identifiers, id_rows), (s.publication_types, pt_rows)):
-        if rows:
-            conn.execute(insert(table), rows)
-    conn.execute(insert(s.paper_changes), [{"pmid": p.pmid, "op": "upsert"} for p in writes])
-    revived = [p.pmid for p in to_insert if p.pmid in tombstoned]
+        stamp = _bind(conn, s.deleted_papers.c.deleted_at, now)
+        _bulk_insert(conn, s.deleted_papers, ("pmid", "deleted_at"),
+                     [(p, stamp) for p in new_tombs])
+    revived = [p.pmid for p in writes if p.pmid in tombstoned]
     for chunk in _chunks(revived):
         conn.execute(delete(s.deleted_papers).where(s.deleted_papers.c.pmid.in_(chunk)))
+    changes = [(p, "delete") for p in deleted if p in stored]
+    if writes:
+        journal_ids = _journal_ids(conn, writes)
+        stamp = _bind(conn, s.papers.c.created_at, now)
+
+        def created(pmid: str) -> Any:  # a replaced paper keeps the day it first arrived
+            return _bind(conn, s.papers.c.created_at, stored[pmid][2]) if pmid in stored else stamp
+
+        _bulk_insert(conn, s.papers, (*PAPER_COLUMNS, "journal_id", "created_at", "updated_at"),
+                     [(*p.paper_row, journal_ids.get(p.journal[0]) if p.journal else None,
+                       created(p.pmid), stamp) for p in writes])
+        _bulk_insert(conn, s.authors, AUTHOR_COLUMNS, [r for p in writes for r in p.authors])
+        _bulk_insert(conn, s.mesh_terms, MESH_COLUMNS, [r for p in writes for r in p.mesh])
+        _bulk_insert(conn, s.identifiers, ID_COLUMNS, [r for p in writes for r in p.ids])
+        _bulk_insert(conn, s.publication_types, PT_COLUMNS, [r for p in writes for r in p.pts])
+        changes += [(p.pmid, "upsert") for p in writes]
+    _bulk_insert(conn, s.paper_changes, ("pmid", "op"), changes)
     return counts
 
 
