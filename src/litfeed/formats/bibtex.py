@@ -30,7 +30,7 @@ from bibtexparser.model import (
 from litfeed.errors import ParseError
 from litfeed.models import Paper
 
-from .dates import date_parts, iso_date, year_of
+from .dates import date_parts, year_of
 from .entries import ImportedEntry, ImportProblem, ImportResult
 from .identifiers import clean_pmid, find_doi, find_pmid, normalise_doi
 from .keys import cite_keys
@@ -60,19 +60,18 @@ def _pages(paper: Paper) -> str | None:
     return pages.replace("-", "--") if pages else None
 
 
-Getter = Callable[[Paper], str | None]
+Getter = Callable[[Paper], str | list[str] | None]
 
 #: field name → (value from the paper, how it is written): ``text`` escaped and braced,
 #: ``title`` also case-protected, ``raw`` braced verbatim (DOIs, ids), ``macro`` bare (months),
-#: ``names`` an ``and``-joined author list.
+#: ``names`` a list of authors joined with ``and``.
 FIELDS: tuple[tuple[str, Getter, str], ...] = (
-    ("author", lambda p: " and ".join(bibtex_name(a) for a in p.authors) or None, "names"),
+    ("author", lambda p: [bibtex_name(a) for a in p.authors], "names"),
     ("title", lambda p: p.title or None, "title"),
     ("journal", lambda p: p.journal.title or p.journal.iso_abbrev, "text"),
     ("shortjournal", lambda p: p.journal.iso_abbrev, "text"),
     ("year", lambda p: str(year) if (year := year_of(p)) else None, "raw"),
     ("month", _month, "macro"),
-    ("date", iso_date, "raw"),
     ("volume", lambda p: p.journal.volume, "text"),
     ("number", lambda p: p.journal.issue, "text"),
     ("pages", _pages, "text"),
@@ -87,18 +86,17 @@ FIELDS: tuple[tuple[str, Getter, str], ...] = (
 )
 
 
-def _value(value: str, kind: str, encoding: Encoding) -> str:
+def _value(value: str | list[str], kind: str, encoding: Encoding) -> str:
+    if isinstance(value, list):  # names; a collective arrives braced, escape inside only
+        parts = [
+            "{" + escape(n[1:-1], encoding) + "}" if n.startswith("{") else escape(n, encoding)
+            for n in value
+        ]
+        return "{" + " and ".join(parts) + "}"
     if kind == "macro":
         return value
     if kind == "raw":
         return "{" + value.replace("{", "").replace("}", "") + "}"
-    if kind == "names":
-        # names arrive with their own braces (collectives); escape only inside the text
-        parts = [
-            "{" + escape(n[1:-1], encoding) + "}" if n.startswith("{") else escape(n, encoding)
-            for n in value.split(" and ")
-        ]
-        return "{" + " and ".join(parts) + "}"
     text = escape(value, encoding)
     return "{" + (protect_case(text) if kind == "title" else text) + "}"
 

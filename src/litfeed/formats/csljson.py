@@ -42,8 +42,8 @@ FIELDS: tuple[tuple[str, Callable[[Paper], Any]], ...] = (
 
 
 def to_csl(paper: Paper, key: str) -> dict[str, Any]:
-    """One CSL-JSON item; ``key`` becomes its ``id`` and ``citation-key``."""
-    item: dict[str, Any] = {"id": key, "citation-key": key}
+    """One CSL-JSON item; ``key`` becomes its ``id`` (what pandoc cites it by)."""
+    item: dict[str, Any] = {"id": key}
     for name, getter in FIELDS:
         value = getter(paper)
         if value:

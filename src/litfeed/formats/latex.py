@@ -29,6 +29,9 @@ _SPECIALS = {
 }
 _SPECIAL_RE = re.compile(r"[\\%&$#_~^{}]")
 
+# a word's opening brackets/quotes, its core, and its closing punctuation
+_PUNCTUATED = re.compile(r"^([\[(\"'`]*)(.*?)([\])\"'.,;:!?]*)$", re.DOTALL)
+
 _ASCII_ENCODER = UnicodeToLatexEncoder(
     non_ascii_only=True, replacement_latex_protection="braces-all", unknown_char_policy="keep"
 )
@@ -72,12 +75,12 @@ def protect_case(escaped: str) -> str:
     capitals that must survive (acronyms, names, genes) are protected, and the first word keeps
     its capital either way.
     """
-    words = escaped.split(" ")
     out = []
-    for index, word in enumerate(words):
-        letters = re.sub(r"\\[A-Za-z]+", "", word)  # ignore command names like \textbackslash
+    for index, word in enumerate(escaped.split(" ")):
+        lead, core, trail = _PUNCTUATED.match(word).groups()  # type: ignore[union-attr]
+        letters = re.sub(r"\\[A-Za-z]+", "", core)  # ignore command names like \textbackslash
         check = letters[1:] if index == 0 else letters
-        if any(c.isupper() for c in check) and not (word.startswith("{") and word.endswith("}")):
-            word = "{" + word + "}"
-        out.append(word)
+        if any(c.isupper() for c in check) and not (core.startswith("{") and core.endswith("}")):
+            core = "{" + core + "}"
+        out.append(lead + core + trail)
     return " ".join(out)

@@ -3,7 +3,8 @@
 Export follows what Zotero writes (``T2`` journal, ``J2`` abbreviation, ``DA`` full date and
 ``PY`` year, ``SP``/``EP`` whole pages), plus the PubMed habits EndNote expects: ``AN`` holds the
 PMID, ``C2`` the PMCID, MeSH headings go out as ``KW`` beside the author keywords. Lines end in
-CRLF, as the RIS specification asks.
+CRLF, as the RIS specification asks. Publication types are left out: the only free tag for
+them, ``M3``, is where Zotero looks for a DOI when it reads a journal article.
 
 Import is our own reader rather than a library, because a partial file must import what it can
 and say on which line each broken entry starts. It accepts what Zotero, EndNote and Mendeley
@@ -52,7 +53,6 @@ FIELDS: tuple[tuple[str, Values], ...] = (
     ("C2", lambda p: p.pmcid),
     ("LA", lambda p: p.language),
     ("KW", subjects),
-    ("M3", lambda p: list(p.publication_types)),
     ("N1", lambda p: "Retracted publication" if p.retracted else None),
     ("UR", lambda p: f"https://pubmed.ncbi.nlm.nih.gov/{p.pmid}/"),
     ("DB", lambda p: "PubMed"),
