@@ -35,7 +35,7 @@ from .entries import ImportedEntry, ImportProblem, ImportResult
 from .identifiers import clean_pmid, find_doi, find_pmid, normalise_doi
 from .keys import cite_keys
 from .latex import Encoding, escape, protect_case
-from .names import bibtex_name, split_written_name
+from .names import bibtex_name, short_written_name
 from .pages import expand_pages
 from .subjects import subjects
 
@@ -177,10 +177,7 @@ def _to_imported(entry: Entry) -> ImportedEntry | ImportProblem:
         return ImportProblem(f"@{entry.entry_type}{{{entry.key}}}", line,
                              "has no PMID, DOI or title, so it cannot be matched to a paper")
     author = _field(entry, "author")
-    first = None
-    if author:
-        last, given = split_written_name(re.split(r"\s+and\s+", author)[0])
-        first = f"{last} {given[0]}" if given else last
+    first = short_written_name(re.split(r"\s+and\s+", author)[0]) if author else None
     return ImportedEntry(
         pmid=pmid, doi=doi, title=title, year=_year(entry), source_line=line,
         raw_type=entry.entry_type, label=entry.key, first_author=first,

@@ -31,15 +31,15 @@ class ImportedEntry:
 
     def describe(self) -> str:
         """A one-line description a user can recognise the entry by (used for unmatched ones)."""
-        who = f"{self.first_author} et al. " if self.first_author else ""
-        title = self.title or "(no title)"
-        if len(title) > 90:
-            title = title[:87].rstrip() + "..."
-        year = f" ({self.year})" if self.year else ""
         ids = ", ".join(
             x for x in (f"PMID {self.pmid}" if self.pmid else "",
                         f"doi:{self.doi}" if self.doi else "") if x
         )
+        if not self.title:  # a line of a PMID/DOI list
+            return f"line {self.source_line}: {ids}"
+        who = f"{self.first_author}: " if self.first_author else ""
+        title = self.title if len(self.title) <= 90 else self.title[:87].rstrip() + "..."
+        year = f" ({self.year})" if self.year else ""
         ids = f" [{ids}]" if ids else ""
         name = f"{self.label}: " if self.label else ""
         return f"line {self.source_line}: {name}{who}{title}{year}{ids}"

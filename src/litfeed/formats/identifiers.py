@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 #: A DOI is "10." + registrant + "/" + suffix; the suffix may hold almost anything but spaces.
 _DOI = re.compile(r"10\.\d{4,9}/[^\s\"<>{}]+", re.IGNORECASE)
+_WHOLE_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _DOI_PREFIX = re.compile(
     r"^\s*(?:doi\s*:\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\.org/)", re.IGNORECASE
 )
@@ -45,7 +46,8 @@ def normalise_doi(value: str | None) -> str | None:
     text = _DOI_PREFIX.sub("", value.strip())
     if "%2f" in text.lower():
         text = unquote(text)
-    match = _DOI.match(text.strip())
+    # a value that is only a DOI keeps every character (old Wiley DOIs contain <, > and ;)
+    match = _WHOLE_DOI.match(text.strip()) or _DOI.match(text.strip())
     return _trim_doi(match.group(0)) if match else None
 
 

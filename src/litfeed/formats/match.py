@@ -42,7 +42,12 @@ def normalise_title(title: str) -> str:
     text = html.unescape(_TAGS.sub("", title))
     text = _LATEX_COMMAND.sub("", text)
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    # accents go; modifier letters (ˆ, which LaTeX decoders give for \textasciicircum) split words
+    text = "".join(
+        " " if unicodedata.category(c) in ("Lm", "Sk") else c
+        for c in text
+        if not unicodedata.combining(c)
+    )
     text = text.casefold()
     return " ".join(_NOT_WORD.sub(" ", text).split())
 

@@ -94,13 +94,17 @@ def first_author_label(author: Author | None) -> str | None:
     return last_initials(author) if author else None
 
 
-def split_written_name(text: str) -> tuple[str, str | None]:
-    """An imported ``Last, Given`` or ``Given Last`` → (last, given); for reports only."""
+def short_written_name(text: str) -> str:
+    """An imported author as a report shows it: ``Kouri, Timo T.`` → ``Kouri T``.
+
+    A name without a comma (``Marko Lempinen``, or a collective author, which no format marks
+    as such) is kept as written: splitting it would garble ``Centers for Disease Control``.
+    """
     text = " ".join(text.split())
-    if "," in text:
-        last, _, given = text.partition(",")
-        return last.strip(), given.strip() or None
-    words = text.split(" ")
-    if len(words) == 1:
-        return words[0], None
-    return words[-1], " ".join(words[:-1])
+    last, comma, given = text.partition(",")
+    if not comma:
+        return text
+    # "Jr" after a second comma (RIS: last, first, suffix) is not an initial
+    given = given.split(",")[0].strip()
+    letters = "".join(part[0] for part in re.split(r"[\s.\-]+", given) if part)
+    return f"{last.strip()} {letters}".strip()

@@ -44,7 +44,7 @@ def read_token(token: str) -> tuple[str | None, str | None]:
 
 
 def looks_like_list(text: str) -> bool:
-    """True when most tokens of the first lines are PMIDs or DOIs (for format detection)."""
+    """True when at least half the tokens of the first lines are PMIDs or DOIs."""
     found: list[str] = []
     for line in text.lstrip("\ufeff").splitlines()[:50]:
         if not line.strip().startswith("#"):
@@ -52,7 +52,7 @@ def looks_like_list(text: str) -> bool:
     if not found:
         return False
     good = sum(1 for t in found if any(read_token(t)))
-    return good >= max(1, 0.8 * len(found))
+    return good >= max(1, 0.5 * len(found))
 
 
 def parse(text: str) -> ImportResult:
@@ -71,7 +71,7 @@ def parse(text: str) -> ImportResult:
             if pmid or doi:
                 result.entries.append(ImportedEntry(
                     pmid=pmid, doi=doi, title=None, year=None, source_line=number,
-                    raw_type="pmid" if pmid else "doi", label=token))
+                    raw_type="pmid" if pmid else "doi"))
             else:
                 result.problems.append(ImportProblem(
                     repr(token[:60]), number,

@@ -25,7 +25,7 @@ from litfeed.models import Paper
 from .dates import slash_date, year_of
 from .entries import ImportedEntry, ImportProblem, ImportResult
 from .identifiers import clean_pmid, find_doi, find_pmid, normalise_doi
-from .names import last_comma_given, split_written_name
+from .names import last_comma_given, short_written_name
 from .pages import page_range
 from .subjects import subjects
 
@@ -165,10 +165,7 @@ def _finish(raw: _Raw) -> ImportedEntry | ImportProblem:
         return ImportProblem(raw.name(), raw.line,
                              "has no PMID, DOI or title, so it cannot be matched to a paper")
     author = raw.first(*AUTHOR_TAGS)
-    first = None
-    if author:
-        last, given = split_written_name(author)
-        first = f"{last} {given[0]}" if given else last
+    first = short_written_name(author) if author else None
     return ImportedEntry(
         pmid=pmid, doi=doi, title=" ".join(title.split()) if title else None,
         year=_year(raw), source_line=raw.line, raw_type=raw.first("TY"),
