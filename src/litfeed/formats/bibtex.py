@@ -6,7 +6,8 @@ classic BibTeX. LaTeX's special characters are escaped in both; capitals that mu
 style's lower-casing are braced (``{COVID}-19``); a collective author is braced whole
 (``{Guideline Development Panel}``) so it stays one name. Keys come from :mod:`.keys`.
 
-Import parses with bibtexparser v2 and decodes LaTeX (``{\\"U}nal`` → ``Ünal``). PMIDs are read
+Import parses with bibtexparser v2 and decodes LaTeX in the fields it reads (``{\\"U}nal`` →
+``Ünal``) with pylatexenc, the decoder bibtexparser's own middleware uses. PMIDs are read
 from ``pmid`` (Mendeley, JabRef), ``eprint`` with ``eprinttype = {pubmed}`` (biblatex) and
 ``PMID: …`` in ``note``/``annote``/``extra`` (Zotero puts its Extra field there).
 """
@@ -18,7 +19,6 @@ import re
 from collections.abc import Callable, Sequence
 
 import bibtexparser
-from bibtexparser import middlewares
 from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
@@ -26,6 +26,7 @@ from bibtexparser.model import (
     MiddlewareErrorBlock,
     ParsingFailedBlock,
 )
+from pylatexenc.latex2text import LatexNodes2Text
 
 from litfeed.errors import ParseError
 from litfeed.models import Paper
@@ -135,15 +136,24 @@ def export(papers: Sequence[Paper], *, encoding: Encoding = "utf-8") -> str:
 
 _ENTRY_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 _KEY_IN_RAW = re.compile(r"@\s*([A-Za-z]+)\s*[{(](?:[ \t]*([^,\s=]+)[ \t]*,)?")
+_LATEX = LatexNodes2Text()
 _SKIPPED_TYPES = frozenset({"string", "preamble", "comment"})
 
 
+def _decode(value: str) -> str:
+    """LaTeX to text (``{\\"U}nal`` → ``Ünal``), only for values that hold any LaTeX."""
+    if "\\" in value or "{" in value:
+        value = _LATEX.latex_to_text(value)
+    return " ".join(value.replace("{", "").replace("}", "").split())
+
+
 def _field(entry: Entry, *names: str) -> str | None:
+    """The first of ``names`` the entry has, decoded (we decode only the fields we read)."""
     fields = {k.lower(): v for k, v in entry.fields_dict.items()}
     for name in names:
         field = fields.get(name)
         if field is not None and str(field.value).strip():
-            return " ".join(str(field.value).replace("{", "").replace("}", "").split())
+            return _decode(str(field.value))
     return None
 
 
@@ -220,9 +230,7 @@ def parse(text: str) -> ImportResult:
     text = text.lstrip("\ufeff")
     if not _ENTRY_START.search(text):
         raise ParseError("not a BibTeX file: no entry like '@article{key,' was found")
-    library = bibtexparser.parse_string(
-        text, append_middleware=[middlewares.LatexDecodingMiddleware()]
-    )
+    library = bibtexparser.parse_string(text)
     result = ImportResult(format="bibtex")
     items: list[tuple[int, ImportedEntry | ImportProblem]] = []
     for entry in library.entries:
