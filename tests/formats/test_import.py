@@ -20,6 +20,7 @@ from litfeed.formats import (
     EXPORTERS,
     ImportedEntry,
     ImportResult,
+    decode_file,
     detect_format,
     match_entries,
     normalise_title,
@@ -223,3 +224,15 @@ def test_our_exports_import_and_match_every_paper(fmt: str, papers: list[Paper],
         assert (entry.pmid, entry.doi, entry.year) == (paper.pmid, paper.doi, year_of(paper))
         assert entry.title is not None
         assert normalise_title(entry.title) == normalise_title(paper.title)
+
+
+@pytest.mark.parametrize("data", [
+    "TY  - JOUR\r\nAU  - Kylänpää, M\r\nER  - \r\n".encode(),
+    "\ufeffTY  - JOUR\r\nAU  - Kylänpää, M\r\nER  - \r\n".encode(),
+    "TY  - JOUR\r\nAU  - Kylänpää, M\r\nER  - \r\n".encode("utf-16"),
+    "TY  - JOUR\r\nAU  - Kylänpää, M\r\nER  - \r\n".encode("cp1252"),
+])
+def test_decode_file_reads_the_encodings_managers_write(data: bytes) -> None:
+    text = decode_file(data)
+    assert text.startswith("TY  - JOUR")
+    assert "Kylänpää" in text

@@ -29,6 +29,7 @@ __all__ = [
     "ImportedEntry",
     "Importer",
     "MatchResult",
+    "decode_file",
     "detect_format",
     "export",
     "match_entries",
@@ -96,6 +97,20 @@ def get_exporter(name: str) -> Exporter:
 
 def export(name: str, papers: Sequence[Paper]) -> str:
     return get_exporter(name).export(papers)
+
+
+def decode_file(data: bytes) -> str:
+    """An uploaded file's bytes as text: UTF-8 (with or without BOM), UTF-16 with a BOM, or
+    else Windows-1252, which older EndNote and Reference Manager installs write.
+
+    The BOM is removed; importers also accept text that still starts with one.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def detect_format(text: str) -> str:
