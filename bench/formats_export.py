@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "formats"))
 
-from conftest import sample_papers
+from formats_support import sample_papers
 
 from litfeed.formats import EXPORTERS, IMPORTERS
 from litfeed.formats.cite import STYLES, format_citation

@@ -11,12 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
+from formats_support import FIXTURES
 
 from litfeed.formats import EXPORTERS
 from litfeed.formats.cite import STYLES, format_citations
 from litfeed.models import Paper
-
-from .conftest import FIXTURES
 
 EXPECTED = {
     "bibtex": "expected.bib",
@@ -46,7 +45,7 @@ def test_every_exporter_has_an_expected_file() -> None:
 
 def test_citations_match_expected_file(papers: list[Paper]) -> None:
     rendered = {
-        f"{style}/{fmt}": format_citations(papers, style, fmt)  # type: ignore[arg-type]
+        f"{style}/{fmt}": format_citations(papers, style, fmt)
         for style in STYLES
         for fmt in ("text", "html")
     }

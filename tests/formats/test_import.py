@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+from formats_support import FIXTURES
 
 from litfeed.errors import InvalidInput, ParseError
 from litfeed.formats import (
@@ -28,8 +29,6 @@ from litfeed.formats import (
 )
 from litfeed.formats.dates import year_of
 from litfeed.models import Paper
-
-from .conftest import FIXTURES
 
 
 class FakeStore:

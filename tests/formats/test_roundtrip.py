@@ -36,8 +36,8 @@ def flat(text: str | None) -> str:
 # --- BibTeX through bibtexparser ----------------------------------------------------------
 
 def _from_latex(text: str) -> str:
-    # What pylatexenc prints for what LaTeX typesets: "--" is an en dash, and
-    # \textasciicircum is U+02C6; map both back to the characters we wrote.
+    # Compare as LaTeX prints: pylatexenc reads "--" as the en dash LaTeX typesets and
+    # \textasciicircum as U+02C6, so both sides map those to one spelling.
     return flat(text).replace("\u2013", "--").replace("\u02c6", "^")
 
 
@@ -79,21 +79,22 @@ def test_bibtex_read_back_by_bibtexparser(any_papers: list[Paper], encoding: str
     assert [e.key for e in library.entries] == [keys[p.pmid] for p in any_papers]
     for paper, entry in zip(any_papers, library.entries, strict=True):
         fields = {k: v.value for k, v in entry.fields_dict.items()}
-        assert _from_latex(fields["title"]) == flat(paper.title)
+        assert _from_latex(fields["title"]) == _from_latex(paper.title)
         assert fields.get("pmid") == paper.pmid
         assert fields.get("doi") == paper.doi
         assert fields.get("pmcid") == paper.pmcid
         assert _bib_names(fields.get("author", [])) == [
             _expected_bib_name(a) for a in paper.authors]
         journal = fields.get("booktitle" if paper.is_book else "journal")
-        assert _from_latex(journal or "") == flat(paper.journal.title or paper.journal.iso_abbrev)
+        assert _from_latex(journal or "") == _from_latex(
+            paper.journal.title or paper.journal.iso_abbrev or "")
         assert fields.get("volume") == paper.journal.volume
         assert fields.get("number") == paper.journal.issue
         pages = expand_pages(paper.journal.pages)
         assert _from_latex(fields.get("pages", "")) == (pages.replace("-", "--") if pages else "")
         assert fields.get("year") == (str(year_of(paper)) if year_of(paper) else None)
-        assert _from_latex(fields.get("abstract", "")) == flat(paper.abstract_text)
-        assert _from_latex(fields.get("keywords", "")) == flat(", ".join(subjects(paper)))
+        assert _from_latex(fields.get("abstract", "")) == _from_latex(paper.abstract_text)
+        assert _from_latex(fields.get("keywords", "")) == _from_latex(", ".join(subjects(paper)))
 
 
 # --- RIS through rispy --------------------------------------------------------------------

