@@ -144,7 +144,7 @@ def sample_papers() -> list[Paper]:
         pmid="90000003",
         title="Hereditary Hemochromatosis",
         authors=(Author(last="Dupré", fore="Jean", initials="J"),),
-        journal=Journal(title="GeneReviews®"),
+        journal=Journal(title="GeneReviews®", publisher="University of Washington, Seattle"),
         published="1993", year=1993, is_book=True,
         abstract=(_section("CLINICAL CHARACTERISTICS", "Iron overload in adults."),),
         language="eng",

@@ -71,6 +71,7 @@ FIELDS: tuple[tuple[str, Getter, str], ...] = (
     ("title", lambda p: p.title or None, "title"),
     ("journal", lambda p: p.journal.title or p.journal.iso_abbrev, "text"),
     ("shortjournal", lambda p: p.journal.iso_abbrev, "text"),
+    ("publisher", lambda p: p.journal.publisher, "text"),
     ("year", lambda p: str(year) if (year := year_of(p)) else None, "raw"),
     ("month", _month, "macro"),
     ("volume", lambda p: p.journal.volume, "text"),

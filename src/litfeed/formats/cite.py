@@ -51,8 +51,8 @@ STYLE_LABELS: dict[Style, str] = {"ama": "AMA", "vancouver": "Vancouver (NLM)", 
 
 _NS = {"cs": "http://purl.org/net/xbiblio/csl"}
 #: CSL variables citeproc-py renders; it warns about others, so they are not passed.
-_PASSED = ("type", "title", "author", "container-title", "container-title-short", "ISSN",
-           "volume", "issue", "page", "issued", "DOI", "PMID", "PMCID", "language")
+_PASSED = ("type", "title", "author", "container-title", "container-title-short", "publisher",
+           "ISSN", "volume", "issue", "page", "issued", "DOI", "PMID", "PMCID", "language")
 _lock = threading.Lock()
 
 

@@ -26,6 +26,7 @@ FIELDS: tuple[tuple[str, Callable[[Paper], Any]], ...] = (
     ("author", lambda p: [csl_name(a) for a in p.authors]),
     ("container-title", lambda p: p.journal.title or p.journal.iso_abbrev),
     ("container-title-short", lambda p: p.journal.iso_abbrev),
+    ("publisher", lambda p: p.journal.publisher),
     ("ISSN", lambda p: p.journal.issn),
     ("volume", lambda p: p.journal.volume),
     ("issue", lambda p: p.journal.issue),

@@ -88,6 +88,7 @@ FIELDS: tuple[tuple[str, Values], ...] = (
     ("TA", lambda p: p.journal.medline_ta or p.journal.iso_abbrev),
     ("JT", lambda p: p.journal.title),
     ("JID", lambda p: p.journal.nlm_id),
+    ("PB", lambda p: p.journal.publisher),
     ("MH", lambda p: [mesh_heading(m) for m in p.mesh]),
     ("OT", lambda p: list(p.keywords)),
     ("PMC", lambda p: p.pmcid),

@@ -40,6 +40,7 @@ FIELDS: tuple[tuple[str, Values], ...] = (
     ("TI", lambda p: p.title),
     ("T2", lambda p: p.journal.title or p.journal.iso_abbrev),
     ("J2", lambda p: p.journal.iso_abbrev),
+    ("PB", lambda p: p.journal.publisher),
     ("AB", lambda p: " ".join(p.abstract_text.split("\n")) or None),
     ("DA", slash_date),
     ("PY", lambda p: str(year) if (year := year_of(p)) else None),

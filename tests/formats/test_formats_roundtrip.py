@@ -88,6 +88,7 @@ def test_bibtex_read_back_by_bibtexparser(any_papers: list[Paper], encoding: str
         journal = fields.get("booktitle" if paper.is_book else "journal")
         assert _from_latex(journal or "") == _from_latex(
             paper.journal.title or paper.journal.iso_abbrev or "")
+        assert fields.get("publisher") == paper.journal.publisher
         assert fields.get("volume") == paper.journal.volume
         assert fields.get("number") == paper.journal.issue
         pages = expand_pages(paper.journal.pages)
@@ -108,6 +109,7 @@ def test_ris_read_back_by_rispy(any_papers: list[Paper]) -> None:
         assert record.get("authors", []) == [flat(last_comma_given(a)) for a in paper.authors]
         assert record.get("secondary_title") == (paper.journal.title or paper.journal.iso_abbrev)
         assert record.get("alternate_title1") == paper.journal.iso_abbrev
+        assert record.get("publisher") == paper.journal.publisher
         assert record.get("accession_number") == paper.pmid
         assert record.get("doi") == paper.doi
         assert record.get("custom2") == paper.pmcid
@@ -188,6 +190,7 @@ def test_nbib_read_back_by_our_reader(any_papers: list[Paper]) -> None:
         assert record.first("LID") == (f"{paper.doi} [doi]" if paper.doi else None)
         assert record.first("PMC") == paper.pmcid
         assert record.first("JT") == paper.journal.title
+        assert record.first("PB") == paper.journal.publisher
     entries = nbib.parse(text).entries
     assert [(e.pmid, e.doi, e.title, e.year) for e in entries] == [
         (p.pmid, p.doi, flat(p.title), year_of(p)) for p in any_papers]
