@@ -46,7 +46,7 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "litfeed@localhost"
-    ingest_batch_size: int = 500
+    ingest_batch_size: int = 2000
 
     def __post_init__(self) -> None:
         if not self.database_url:

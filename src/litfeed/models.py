@@ -203,6 +203,25 @@ class Paper:
         )
 
 
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Paper:
+        """Rebuild a Paper from its storage document: every dataclass field, as orjson writes a
+        dataclass (the lossless form the store keeps; ``to_json`` is the public shape)."""
+        fields = dict(doc)
+        fields["abstract"] = tuple(AbstractSection(**s) for s in doc.get("abstract") or ())
+        fields["authors"] = tuple(
+            Author(**{**a, "affiliations": tuple(a.get("affiliations") or ())})
+            for a in doc.get("authors") or ())
+        fields["journal"] = Journal(**(doc.get("journal") or {}))
+        fields["mesh"] = tuple(
+            MeshTerm(**{**m, "qualifiers": tuple(m.get("qualifiers") or ()),
+                        "major_qualifiers": tuple(m.get("major_qualifiers") or ())})
+            for m in doc.get("mesh") or ())
+        for name in ("publication_types", "keywords"):
+            fields[name] = tuple(doc.get(name) or ())
+        fields["other_ids"] = tuple(tuple(pair) for pair in doc.get("other_ids") or ())
+        return cls(**fields)
+
 @dataclass(frozen=True, slots=True)
 class Deletion:
     """A ``<DeleteCitation>`` entry: remove this PMID from the store."""

@@ -35,7 +35,7 @@ def report(summary: IngestSummary, as_json: bool) -> None:
         raise click.exceptions.Exit(2)
 
 
-def run_with_progress(ctx: Context, paths: list[Path]) -> IngestSummary:
+def run_with_progress(ctx: Context, paths: list[Path], workers: int = 1) -> IngestSummary:
     files = expand_paths(paths)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(),
@@ -58,16 +58,17 @@ def run_with_progress(ctx: Context, paths: list[Path]) -> IngestSummary:
             state["files"] += 1
 
         summary = ingest_paths(ctx.store, files, batch_size=ctx.settings.ingest_batch_size,
-                               progress=on_records, on_file=on_file)
+                               progress=on_records, on_file=on_file, workers=workers)
         progress.update(task, completed=len(files), description="ingest")
     return summary
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Parser processes (files are parsed in parallel, written in order).")
+@click.option("--workers", type=click.IntRange(0, 1), default=1, show_default=True,
+              help="Parser processes beside the writer: 1 pipelines parsing and writing on "
+                   "two cores, 0 parses in the writing process.")
 @command_options
 def ingest(ctx: Context, as_json: bool, paths: tuple[Path, ...], workers: int) -> None:
     """Load PubMed XML files (.xml, .xml.gz) or folders of them."""
-    report(run_with_progress(ctx, list(paths)), as_json)
+    report(run_with_progress(ctx, list(paths), workers), as_json)

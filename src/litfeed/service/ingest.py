@@ -17,11 +17,14 @@ from typing import Any
 from litfeed.errors import InvalidInput, ParseError
 from litfeed.models import Deletion, Paper, RecordError
 from litfeed.pubmed.parse import iter_records
+from litfeed.service.parse_worker import Batch, Item, local_batches, worker_batches
 from litfeed.store import Store, ingest_log
 from litfeed.store import papers as store_papers
 from litfeed.store.papers import BatchCounts
 
 XML_SUFFIXES = (".xml", ".xml.gz")
+#: below this size a child parser process costs more to start than it saves
+PIPELINE_MIN_BYTES = 4 << 20
 
 ProgressFn = Callable[[str, int], None]  # (file name, records just processed)
 
@@ -73,20 +76,8 @@ def fingerprint(path: Path) -> str:
     return f"{path.name}:{size}:{head}"
 
 
-def _batches(items: Iterator[Paper | Deletion | RecordError], size: int
-             ) -> Iterator[list[Paper | Deletion | RecordError]]:
-    batch: list[Paper | Deletion | RecordError] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _apply(store: Store, file_id: int, batch: list[Paper | Deletion | RecordError],
-           done: int, summary: IngestSummary) -> None:
+def _apply(store: Store, file_id: int, batch: list[Item], done: int,
+           summary: IngestSummary) -> int:
     records = [r for r in batch if not isinstance(r, RecordError)]
     errors = [r for r in batch if isinstance(r, RecordError)]
     with store.transaction() as conn:
@@ -94,60 +85,64 @@ def _apply(store: Store, file_id: int, batch: list[Paper | Deletion | RecordErro
         ingest_log.advance(conn, file_id, done, counts, len(errors))
     summary.counts.add(counts)
     summary.errors.extend(errors)
+    return len(batch)
 
 
-def ingest_records(store: Store, records: Iterator[Paper | Deletion | RecordError], *,
-                   name: str, fingerprint_: str, source: str = "file", batch_size: int = 500,
-                   progress: ProgressFn | None = None) -> IngestSummary:
-    """Apply one stream of records with checkpoints (the shared core of files and fetches)."""
+def _run(store: Store, batches: Callable[[int], Iterator[Batch]], *, name: str,
+         fingerprint_: str, source: str, progress: ProgressFn | None) -> IngestSummary:
+    """Apply batches with checkpoints: the shared core of files, worker files and fetches."""
     summary = IngestSummary(files=1)
     with store.transaction() as conn:
         checkpoint = ingest_log.begin_file(conn, fingerprint_, name, source)
-    skip = checkpoint.records_done
-    done = 0
-    pending: list[Paper | Deletion | RecordError] = []
     try:
-        for item in records:
-            done += 1
-            if done <= skip:
-                continue
-            pending.append(item)
-            if len(pending) >= batch_size:
-                _apply(store, checkpoint.id, pending, done, summary)
-                if progress:
-                    progress(name, len(pending))
-                pending = []
+        for done, batch in batches(checkpoint.records_done):
+            applied = _apply(store, checkpoint.id, batch, done, summary)
+            if progress:
+                progress(name, applied)
     except ParseError as exc:
-        if pending:
-            _apply(store, checkpoint.id, pending, done, summary)
         summary.errors.append(RecordError(file=name, pmid=None, line=None, message=exc.message))
         summary.failed_files.append(name)
         return summary
-    if pending:
-        _apply(store, checkpoint.id, pending, done, summary)
-        if progress:
-            progress(name, len(pending))
     with store.transaction() as conn:
         ingest_log.finish_file(conn, checkpoint.id)
     return summary
 
 
+def ingest_records(store: Store, records: Iterator[Paper | Deletion | RecordError], *,
+                   name: str, fingerprint_: str, source: str = "file", batch_size: int = 500,
+                   progress: ProgressFn | None = None) -> IngestSummary:
+    """Apply one in-process stream of records (an efetch response, say) with checkpoints."""
+    return _run(store, lambda skip: local_batches(records, skip=skip, batch_size=batch_size),
+                name=name, fingerprint_=fingerprint_, source=source, progress=progress)
+
+
 def ingest_file(store: Store, path: Path, *, batch_size: int = 500,
-                progress: ProgressFn | None = None, source: str = "file") -> IngestSummary:
+                progress: ProgressFn | None = None, source: str = "file",
+                workers: int = 1) -> IngestSummary:
+    """Ingest one file; with ``workers`` ≥ 1 a big file is parsed in a child process."""
     try:
         fp = fingerprint(path)
+        size = path.stat().st_size
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from exc
-    return ingest_records(store, iter_records(path), name=str(path), fingerprint_=fp,
-                          source=source, batch_size=batch_size, progress=progress)
+
+    def batches(skip: int) -> Iterator[Batch]:
+        if workers >= 1 and size >= PIPELINE_MIN_BYTES:
+            return worker_batches(path, skip=skip, batch_size=batch_size)
+        return local_batches(iter_records(path), skip=skip, batch_size=batch_size)
+
+    return _run(store, batches, name=str(path), fingerprint_=fp, source=source,
+                progress=progress)
 
 
-def ingest_paths(store: Store, paths: Iterable[Path], *, batch_size: int = 500,
-                 progress: ProgressFn | None = None,
+def ingest_paths(store: Store, paths: Iterable[Path], *, batch_size: int = 2000,
+                 progress: ProgressFn | None = None, workers: int = 1,
                  on_file: Callable[[Path], None] | None = None) -> IngestSummary:
+    """Ingest files and folders in name order (update files must apply in sequence)."""
     summary = IngestSummary()
     for path in expand_paths(paths):
         if on_file:
             on_file(path)
-        summary.merge(ingest_file(store, path, batch_size=batch_size, progress=progress))
+        summary.merge(ingest_file(store, path, batch_size=batch_size, progress=progress,
+                                  workers=workers))
     return summary

@@ -1,10 +1,11 @@
 """The whole relational schema, in one place (SQLAlchemy Core).
 
-Papers are stored twice on purpose: ``papers.doc`` holds the paper JSON exactly as served (one
-read per page view), and the normalised tables (authors, MeSH, identifiers, publication types,
-journals) hold what queries filter and join on. Both are written in the same transaction by
-``store.papers``. ``paper_changes`` is an append-only log that the search index and the
-embedder follow by sequence number, so they can catch up after a crash.
+Papers are stored twice on purpose: ``papers.doc`` holds every field of the Paper (one read
+per page view; ``Paper.from_doc`` rebuilds it), and the normalised tables (authors, MeSH,
+identifiers, publication types, journals) hold what queries filter and join on. Both are
+written in the same transaction by ``store.papers``. ``paper_changes`` is an append-only log
+that the search index and the embedder follow by sequence number, so they can catch up after
+a crash.
 
 Changing this file means adding an Alembic migration under ``store/migrations/versions``.
 """
@@ -71,7 +72,7 @@ papers = Table(
     Column("is_book", Boolean, nullable=False, default=False),
     Column("has_abstract", Boolean, nullable=False, default=False),
     Column("status", String(40)),
-    Column("doc", Text, nullable=False),  # the paper JSON, as served
+    Column("doc", Text, nullable=False),  # every Paper field (Paper.from_doc reads it)
     Column("content_hash", String(40), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
