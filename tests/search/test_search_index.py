@@ -205,6 +205,8 @@ def test_total_and_pagination(index: SearchIndex) -> None:
     ]
     assert sorted(pages) == ["1", "2", "3", "4", "5"]
     assert index.search(None).total == 5
+    counted = index.search("depression", limit=0)  # the total alone
+    assert counted.total == 3 and counted.hits == ()
     with pytest.raises(InvalidInput):
         index.search("x", offset=9_999, limit=20)
     with pytest.raises(InvalidInput):
@@ -364,10 +366,18 @@ def shared_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.lists(_PIECES, max_size=25).map("".join))
-def test_any_query_runs_or_is_a_syntax_error(shared_index: SearchIndex, text: str) -> None:
+@given(
+    text=st.lists(_PIECES, max_size=25).map("".join),
+    sort=st.sampled_from(["relevance", "date"]),
+    offset=st.integers(0, 3),
+    limit=st.integers(0, 4),
+)
+def test_any_query_runs_or_is_a_syntax_error(
+    shared_index: SearchIndex, text: str, sort: str, offset: int, limit: int
+) -> None:
     try:
-        result = shared_index.search(text, limit=10)
+        result = shared_index.search(text, sort=sort, offset=offset, limit=limit)  # type: ignore[arg-type]
     except QuerySyntaxError:
         return
     assert 0 <= result.total <= len(PAPERS)
+    assert len(result.hits) == max(0, min(limit, result.total - offset))

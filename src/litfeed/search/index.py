@@ -293,16 +293,18 @@ class SearchIndex:
         main = Query.all_query() if node is None else self._translator.translate(node)
         full = self._filtered(main, filters or SearchFilters())
         searcher = self._searcher()
+        window = max(limit, 1)  # Tantivy panics on limit 0; limit 0 asks only for the total
         if sort == "date":
             result = searcher.search(
-                full, limit, count=True, order_by_field="pubdate", offset=offset,
+                full, window, count=True, order_by_field="pubdate", offset=offset,
                 order=tantivy.Order.Desc,
             )
         else:
-            result = searcher.search(full, limit, count=True, offset=offset)
-        if not result.hits:
+            result = searcher.search(full, window, count=True, offset=offset)
+        found = result.hits[:limit]
+        if not found:
             return SearchResult(_count(result), (), _describe(node))
-        addresses = [address for _, address in result.hits]
+        addresses = [address for _, address in found]
         pmids = searcher.fast_field_values("pmid", addresses)
         snippet_of = self._snippets(searcher, main, addresses) if snippets else None
         hits = tuple(
@@ -311,7 +313,7 @@ class SearchIndex:
                 score=float(value) if sort == "relevance" else 0.0,
                 snippet_html=snippet_of[k] if snippet_of else "",
             )
-            for k, ((value, _), pmid) in enumerate(zip(result.hits, pmids, strict=True))
+            for k, ((value, _), pmid) in enumerate(zip(found, pmids, strict=True))
         )
         return SearchResult(_count(result), hits, _describe(node))
 
