@@ -155,6 +155,10 @@ def test_runaway_input_is_refused_not_crashed_on() -> None:
         parse_query("(" * 500 + "a" + ")" * 500)
     with pytest.raises(QuerySyntaxError, match="too deeply nested"):
         parse_query("NOT " * 500 + "a")
+    with pytest.raises(QuerySyntaxError, match="too deeply nested"):
+        parse_query("a OR b AND " * 100 + "c")  # each change of operator nests
+    long_flat = parse_query("a " * 4000)  # but a long chain of one operator is flat
+    assert isinstance(long_flat, And) and len(long_flat.items) == 4000
     with pytest.raises(QuerySyntaxError, match="too long"):
         parse_query("a " * 6000)
 

@@ -306,8 +306,13 @@ def test_an_index_of_another_schema_version_is_rebuilt_empty(tmp_path: Path) -> 
     ix.commit(checkpoint="c1")
     ix.close()
     (tmp_path / "s" / "litfeed-search.json").write_text('{"schema": 0, "checkpoint": "c1"}')
+    (tmp_path / "s" / "notes.txt").write_text("not the index's")
     again = SearchIndex(tmp_path / "s")
     assert again.count() == 0 and again.checkpoint() is None
+    assert (tmp_path / "s" / "notes.txt").read_text() == "not the index's"
+    again.add_or_replace(PAPERS[:2])
+    again.commit()
+    assert again.count() == 2
 
 
 CRASH = textwrap.dedent(

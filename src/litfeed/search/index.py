@@ -15,15 +15,14 @@ after :meth:`SearchIndex.checkpoint`; re-indexing is idempotent, so a crash betw
 writes (the checkpoint then lags the index) only costs repeated work. ``checkpoint()`` is
 None for a new or rebuilt index: index everything.
 
-The directory belongs to the index: an index written with another schema version is deleted
-and recreated empty (checkpoint None), so an upgrade rebuilds instead of failing.
+An index written with another schema version is deleted (only Tantivy's own files and ours)
+and recreated empty, checkpoint None, so an upgrade rebuilds instead of failing.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -103,13 +102,11 @@ class SearchIndex:
 
     def _open(self) -> tantivy.Index:
         self.path.mkdir(parents=True, exist_ok=True)
-        meta = self._read_meta()
-        has_index = (self.path / "meta.json").exists()
-        if has_index and meta.get("schema") != SCHEMA_VERSION:
-            shutil.rmtree(self.path)  # another version's index: rebuild from the store
-            self.path.mkdir(parents=True)
-            meta, has_index = {}, False
-        if not has_index:
+        if (self.path / "meta.json").exists() and (
+            self._read_meta().get("schema") != SCHEMA_VERSION
+        ):
+            self._wipe()  # another version's index: rebuild from the store
+        if not (self.path / "meta.json").exists():
             self._write_meta({"schema": SCHEMA_VERSION, "checkpoint": None})
         try:
             index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
@@ -118,6 +115,19 @@ class SearchIndex:
         index.register_tokenizer(TEXT_TOKENIZER, text_analyzer())
         index.config_reader("manual")
         return index
+
+    def _wipe(self) -> None:
+        """Delete the index's files, and only those: the files Tantivy lists as its own in
+        ``.managed.json``, its meta and lock files, and ours."""
+        try:
+            managed = json.loads((self.path / ".managed.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            managed = []
+        names = [n for n in managed if isinstance(n, str) and "/" not in n and "\\" not in n]
+        names += ["meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock",
+                  META_FILE]
+        for name in names:
+            (self.path / name).unlink(missing_ok=True)
 
     def close(self) -> None:
         """Release the writer (and its lock) after background merges finish."""

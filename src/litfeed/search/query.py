@@ -204,6 +204,7 @@ class _Parser:
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.untagged_until = 0  # words before this token index are known to carry no tag
 
     def peek(self, ahead: int = 0) -> _Token:
         return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
@@ -221,32 +222,38 @@ class _Parser:
         return node
 
     def expr(self, depth: int) -> Node:
-        left = self.operand(depth, after=None)
+        """A left-to-right chain: consecutive operands under the same operator are gathered
+        into one And/Or; a change of operator wraps what came before."""
+        chain: type[And] | type[Or] | None = None
+        items = [self.operand(depth, after=None)]
         while True:
             tok = self.peek()
             if tok.kind == "op":
                 self.take()
                 right = self.operand(depth, after=tok)
-                if tok.text == "OR":
-                    left = _join(Or, left, right)
-                else:
-                    left = _join(And, left, Not(right) if tok.text == "NOT" else right)
+                cls: type[And] | type[Or] = Or if tok.text == "OR" else And
+                if tok.text == "NOT":
+                    right = Not(right)
             elif tok.kind in ("word", "phrase", "("):
-                left = _join(And, left, self.operand(depth, after=None))
+                cls, right = And, self.operand(depth, after=None)
             elif tok.kind == "tag":
                 raise QuerySyntaxError(
                     f"expected a term or quoted phrase before the field tag [{tok.text}]",
                     tok.pos,
                 )
             else:
-                return left
+                return items[0] if chain is None else _flat(chain, items)
+            if chain is not None and cls is not chain:
+                items = [_flat(chain, items)]  # one level deeper, like a parenthesis
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(tok.pos)
+            chain = cls
+            items.append(right)
 
     def operand(self, depth: int, after: _Token | None) -> Node:
         if depth > MAX_DEPTH:
-            raise QuerySyntaxError(
-                f"too deeply nested: expected at most {MAX_DEPTH} levels of parentheses or NOT",
-                self.peek().pos,
-            )
+            raise _too_deep(self.peek().pos)
         tok = self.peek()
         if tok.kind == "op" and tok.text == "NOT":
             self.take()
@@ -270,12 +277,14 @@ class _Parser:
             tag = self.take() if self.peek().kind == "tag" else None
             return _phrase(tok, tag)
         if tok.kind == "word":
-            run = 0
-            while self.peek(run).kind == "word":
-                run += 1
-            if self.peek(run).kind == "tag":
-                words = [self.take() for _ in range(run)]
-                return _tagged_words(words, self.take())
+            if self.i >= self.untagged_until:
+                run = 0
+                while self.peek(run).kind == "word":
+                    run += 1
+                if self.peek(run).kind == "tag":
+                    words = [self.take() for _ in range(run)]
+                    return _tagged_words(words, self.take())
+                self.untagged_until = self.i + run
             self.take()
             return _word(tok, None)
         where = f" after {after.text}" if after else ""
@@ -289,12 +298,19 @@ class _Parser:
         )
 
 
-def _join(cls: type[And] | type[Or], left: Node, right: Node) -> Node:
-    """``cls(left, right)``, flattening operands that are already ``cls``."""
-    items: list[Node] = []
-    for side in (left, right):
-        items.extend(side.items if isinstance(side, cls) else (side,))
-    return cls(tuple(items))
+def _too_deep(pos: int) -> QuerySyntaxError:
+    return QuerySyntaxError(
+        f"too deeply nested: expected at most {MAX_DEPTH} levels of parentheses, NOT, "
+        "or changes between AND and OR (parentheses make a long chain flat)", pos,
+    )
+
+
+def _flat(cls: type[And] | type[Or], items: list[Node]) -> Node:
+    """``cls(items)``, with items that are already ``cls`` (parenthesised) spliced in."""
+    out: list[Node] = []
+    for item in items:
+        out.extend(item.items if isinstance(item, cls) else (item,))
+    return cls(tuple(out))
 
 
 def _field(tag: _Token) -> str | None:

@@ -67,9 +67,10 @@ def normalize_value(text: str) -> str:
     Applied to indexed values and query values alike, so ``"N Engl J Med."`` and
     ``n engl j med`` meet.
     """
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(folded.lower().replace(".", " ").split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.lower().replace(".", " ").split())
 
 
 _LANGUAGES = {
