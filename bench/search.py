@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import random
 import shutil
 import sqlite3
@@ -30,17 +31,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from litfeed.models import AbstractSection, Author, MeshTerm, Paper
-from litfeed.search.index import SearchIndex
+from litfeed.search.index import SearchIndex, Sort
 from litfeed.search.query import And, DateRange, Node, Not, Or, Phrase, Term, parse_query
 from litfeed.search.schema import author_values, mesh_values, normalize_value
 from litfeed.search.translate import STOPWORDS
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pubmed-xml"
 FILES = ("pubmed20n0014.xml.gz", "pubmed21n1298.xml.gz")
+ENGINE_PATHS = {"tantivy": "tantivy", "fts5": "fts.db"}
 FRESH_PMID_BASE = 90_000_000  # above any real PMID, so replicas never collide
 
 # (class, query, sort)
-QUERIES: list[tuple[str, str, str]] = [
+QUERIES: list[tuple[str, str, Sort]] = [
     *(("rare", q, "relevance") for q in (
         "esketamine", "mucormycosis", "tocilizumab", "anhedonia", "hidradenitis",
         "pheochromocytoma", "sarcopenia", "neurogenesis")),
@@ -76,7 +78,7 @@ def load_base(synthetic: int) -> list[Paper]:
     if synthetic:
         return synthetic_papers(synthetic)
     try:
-        from litfeed.pubmed.parse import iter_records  # type: ignore[import-not-found]
+        from litfeed.pubmed.parse import iter_records
     except ImportError:
         sys.exit("litfeed.pubmed.parse is missing (parser branch); run with --synthetic 50000")
     papers: dict[str, Paper] = {}
@@ -222,7 +224,7 @@ def fts_query(node: Node) -> tuple[str, str, list[object]]:
     match = to_fts(rest[0] if len(rest) == 1 else And(tuple(rest)))
     if match is None:
         raise ValueError("nothing to match")
-    cond, params = "", []
+    cond, params = "", list[object]()
     for d in dates:
         cond += " AND meta.pubdate BETWEEN ? AND ?"
         params += [d.start, d.end]
@@ -265,26 +267,28 @@ def main() -> None:
     ap.add_argument("--commit-every", type=int, default=100_000)
     ap.add_argument("--synthetic", type=int, default=0, help="use N random papers as the base")
     ap.add_argument("--no-fts", action="store_true", help="skip the FTS5 baseline")
-    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
+    ap.add_argument("--reuse", action="store_true",
+                    help="query the indexes already in --workdir instead of building them")
     args = ap.parse_args()
+    if args.reuse and not args.workdir:
+        ap.error("--reuse needs --workdir")
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="litfeed-bench-"))
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    t0 = time.perf_counter()
-    base = load_base(args.synthetic)
-    print(f"loaded {len(base)} base papers in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-
     engines = ["tantivy"] + ([] if args.no_fts else ["fts5"])
-    build = {"tantivy": lambda: build_tantivy(work / "tantivy", replicate(base, args.scale),
-                                              args.commit_every)}
-    if not args.no_fts:
-        build["fts5"] = lambda: build_fts(work / "fts.db", replicate(base, args.scale),
-                                          args.commit_every)
-    seconds = {}
-    for engine in engines:
-        seconds[engine] = build[engine]()
-        print(f"indexed {engine} in {seconds[engine]:.1f} s", file=sys.stderr)
+    seconds: dict[str, float] = {}
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        t0 = time.perf_counter()
+        base = load_base(args.synthetic)
+        print(f"loaded {len(base)} base papers in {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr)
+        for engine in engines:
+            papers = replicate(base, args.scale)
+            build = build_tantivy if engine == "tantivy" else build_fts
+            seconds[engine] = build(work / ENGINE_PATHS[engine], papers, args.commit_every)
+            print(f"indexed {engine} in {seconds[engine]:.1f} s", file=sys.stderr)
 
     index = SearchIndex(work / "tantivy")
     db = sqlite3.connect(work / "fts.db") if not args.no_fts else None
@@ -293,7 +297,7 @@ def main() -> None:
     def run(engine: str, k: int) -> int:
         _, _, sort = QUERIES[k]
         if engine == "tantivy":
-            return index.search(nodes[k], sort=sort).total  # type: ignore[arg-type]
+            return index.search(nodes[k], sort=sort).total
         assert db is not None
         return fts_search(db, nodes[k], sort)
 
@@ -306,8 +310,9 @@ def main() -> None:
                 run(engine, k)
                 samples[engine][k].append((time.perf_counter() - start) * 1000)
 
-    print(f"\n## search latency, {args.scale:,} papers, {len(QUERIES)} queries x "
-          f"{args.repeat} runs (ms)\n")
+    load = os.getloadavg()[0]
+    print(f"\n## search latency, {index.count():,} papers, {len(QUERIES)} queries x "
+          f"{args.repeat} runs (ms); {os.cpu_count()} CPUs, load average {load:.1f}\n")
     head = "| class | queries | " + " | ".join(f"{e} p50 | {e} p95" for e in engines) + " |"
     print(head)
     print("|" + "---|" * (2 + 2 * len(engines)))
@@ -332,9 +337,10 @@ def main() -> None:
     print("| engine | papers | seconds | papers/s | size MB |")
     print("|---|---|---|---|---|")
     for engine in engines:
-        size = du(work / ("tantivy" if engine == "tantivy" else "fts.db"))
-        print(f"| {engine} | {args.scale:,} | {seconds[engine]:.1f} | "
-              f"{args.scale / seconds[engine]:,.0f} | {size / 1e6:,.0f} |")
+        size = du(work / ENGINE_PATHS[engine])
+        took = seconds.get(engine)
+        rate = f"{took:.1f} | {args.scale / took:,.0f}" if took else "(reused) | -"
+        print(f"| {engine} | {index.count():,} | {rate} | {size / 1e6:,.0f} |")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 
