@@ -16,9 +16,10 @@ from litfeed.search.schema import pubdate
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pubmed-xml"
 UPDATE_FILE = DATA / "pubmed21n1298.xml.gz"
 
-pytestmark = pytest.mark.skipif(
-    not UPDATE_FILE.exists(), reason=f"shared data not found at {UPDATE_FILE}"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not UPDATE_FILE.exists(), reason=f"shared data not found at {UPDATE_FILE}"),
+]
 
 
 class Corpus:
@@ -38,7 +39,8 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    parse = pytest.importorskip("litfeed.pubmed.parse", reason="needs the PubMed parser")
+    from litfeed.pubmed import parse
+
     papers: dict[str, Paper] = {}
     deleted: list[str] = []
     index = SearchIndex(tmp_path_factory.mktemp("corpus") / "search")
