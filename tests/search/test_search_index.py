@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ from litfeed.errors import InvalidInput, QuerySyntaxError, StorageError
 from litfeed.models import AbstractSection, Author, Journal, MeshTerm, Paper
 from litfeed.search.index import SearchFilters, SearchIndex
 from litfeed.search.query import parse_query
+from litfeed.search.schema import SCHEMA_VERSION
 
 
 def paper(pmid: str, title: str, abstract: str = "", **kw: object) -> Paper:
@@ -313,6 +315,24 @@ def test_an_index_of_another_schema_version_is_rebuilt_empty(tmp_path: Path) -> 
     again.add_or_replace(PAPERS[:2])
     again.commit()
     assert again.count() == 2
+
+
+def test_an_index_with_other_fields_is_rebuilt_even_without_a_version_bump(
+    tmp_path: Path,
+) -> None:
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("something_else", stored=True)
+    foreign = tantivy.Index(builder.build(), path=str(tmp_path))
+    writer = foreign.writer()
+    writer.add_document(tantivy.Document(something_else="x"))
+    writer.commit()
+    writer.wait_merging_threads()
+    meta = {"schema": SCHEMA_VERSION, "checkpoint": "old"}  # claims to be current
+    (tmp_path / "litfeed-search.json").write_text(json.dumps(meta))
+    ix = SearchIndex(tmp_path)
+    assert ix.count() == 0 and ix.checkpoint() is None
 
 
 CRASH = textwrap.dedent(

@@ -111,7 +111,12 @@ class SearchIndex:
         try:
             index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         except ValueError as exc:
-            raise StorageError(f"cannot open the search index at {self.path}: {exc}") from exc
+            if "schema does not match" not in str(exc):
+                raise StorageError(f"cannot open the search index at {self.path}: {exc}") from exc
+            # fields changed without a version bump: same remedy, rebuild
+            self._wipe()
+            self._write_meta({"schema": SCHEMA_VERSION, "checkpoint": None})
+            index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         index.register_tokenizer(TEXT_TOKENIZER, text_analyzer())
         index.config_reader("manual")
         return index
