@@ -1,0 +1,388 @@
+"""The full-text search index: an embedded Tantivy index in one directory.
+
+Consistency with the store: the caller adds/replaces and deletes papers, then calls
+:meth:`SearchIndex.commit`; when ``commit`` returns, every search in this process sees the
+change, and searches in other processes see it on their next call (each search checks whether
+``meta.json`` changed and reloads; a stat, not a reopen).
+
+Crash safety: a Tantivy commit is atomic (segments are written first, then ``meta.json`` is
+replaced by a rename), so after a crash the index is exactly its last commit and the writer
+lock is released with the dead process. What the crash lost is recovered by the caller: it
+passes an opaque ``checkpoint`` (say, the highest change sequence of the store that this commit
+covers) to ``commit``; after the Tantivy commit succeeds it is written atomically to
+``litfeed-search.json`` beside the index. On start the caller re-indexes everything changed
+after :meth:`SearchIndex.checkpoint`; re-indexing is idempotent, so a crash between the two
+writes (the checkpoint then lags the index) only costs repeated work. ``checkpoint()`` is
+None for a new or rebuilt index: index everything.
+
+An index written with another schema version is deleted (only Tantivy's own files and ours)
+and recreated empty, checkpoint None, so an upgrade rebuilds instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape as html_escape
+from pathlib import Path
+from typing import Literal
+
+import nh3
+import tantivy
+from tantivy import Occur, Query
+
+from litfeed.errors import InvalidInput, StorageError
+from litfeed.models import Paper
+from litfeed.search.query import Node, format_query, parse_query
+from litfeed.search.schema import (
+    SCHEMA_VERSION,
+    TEXT_TOKENIZER,
+    build_schema,
+    text_analyzer,
+    to_document,
+)
+from litfeed.search.translate import Translator
+
+META_FILE = "litfeed-search.json"
+MAX_WINDOW = 10_000  # offset + limit: deeper pages cost memory for nothing a reader uses
+SNIPPET_CHARS = 240
+
+Sort = Literal["relevance", "date"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Restrictions applied on top of the query; they never change scores."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    publication_types: tuple[str, ...] = ()  # any of these
+    languages: tuple[str, ...] = ()  # any of these, "eng" or "English"
+    has_abstract: bool = False
+    free_full_text: bool = False  # has a PMC copy
+    hide_retracted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    pmid: str
+    score: float  # BM25 sum for sort="relevance"; 0.0 for sort="date"
+    snippet_html: str  # safe HTML: escaped text, matches in <b>; "" without an abstract
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    total: int
+    hits: tuple[Hit, ...]
+    query: str  # the canonical query (format_query), PubMed's "search details"
+
+
+class SearchIndex:
+    """Search over papers, stored in ``path`` (created if missing).
+
+    Only one process at a time can write (Tantivy's lock); any number can search. The writer
+    is opened on the first write and kept until :meth:`close`, which waits for background
+    segment merges; use the index as a context manager around an ingest.
+    """
+
+    def __init__(self, path: Path, *, writer_heap_bytes: int = 128_000_000) -> None:
+        self.path = Path(path)
+        self._heap = writer_heap_bytes
+        self._lock = threading.RLock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._schema = build_schema()
+        self._index = self._open()
+        self._translator = Translator(self._schema)
+        self._meta_stamp = self._stamp()
+
+    # ---------------------------------------------------------- lifecycle
+
+    def _open(self) -> tantivy.Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        if (self.path / "meta.json").exists() and (
+            self._read_meta().get("schema") != SCHEMA_VERSION
+        ):
+            self._wipe()  # another version's index: rebuild from the store
+        if not (self.path / "meta.json").exists():
+            self._write_meta({"schema": SCHEMA_VERSION, "checkpoint": None})
+        try:
+            index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise StorageError(f"cannot open the search index at {self.path}: {exc}") from exc
+            # fields changed without a version bump: same remedy, rebuild
+            self._wipe()
+            self._write_meta({"schema": SCHEMA_VERSION, "checkpoint": None})
+            index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        index.register_tokenizer(TEXT_TOKENIZER, text_analyzer())
+        index.config_reader("manual")
+        return index
+
+    def _wipe(self) -> None:
+        """Delete the index's files, and only those: the files Tantivy lists as its own in
+        ``.managed.json``, its meta and lock files, and ours."""
+        try:
+            managed = json.loads((self.path / ".managed.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            managed = []
+        names = [n for n in managed if isinstance(n, str) and "/" not in n and "\\" not in n]
+        names += ["meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock",
+                  META_FILE]
+        for name in names:
+            (self.path / name).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Release the writer (and its lock) after background merges finish."""
+        with self._lock:
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                writer.wait_merging_threads()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = self._index.writer(heap_size=self._heap)
+            except ValueError as exc:
+                raise StorageError(
+                    f"the search index at {self.path} is being written by another process; "
+                    f"retry when it finishes ({exc})"
+                ) from exc
+        return self._writer
+
+    # ---------------------------------------------------------- checkpoint
+
+    def _read_meta(self) -> dict[str, object]:
+        try:
+            data = json.loads((self.path / META_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_meta(self, meta: dict[str, object]) -> None:
+        tmp = self.path / f".{META_FILE}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(meta, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / META_FILE)
+
+    def checkpoint(self) -> str | None:
+        """The checkpoint passed to the last successful :meth:`commit`, or None."""
+        value = self._read_meta().get("checkpoint")
+        return value if isinstance(value, str) else None
+
+    # ---------------------------------------------------------- writing
+
+    def add_or_replace(self, papers: Iterable[Paper]) -> int:
+        """Queue papers, replacing any indexed paper with the same PMID; returns how many.
+
+        Nothing is visible until :meth:`commit`. A PMID repeated within the batch ends as its
+        last occurrence.
+
+        :raise InvalidInput: a PMID that is not a decimal number (nothing after it is queued).
+        """
+        n = 0
+        with self._lock:
+            writer = self._get_writer()
+            for paper in papers:
+                if not paper.pmid.isdigit():
+                    raise InvalidInput(f"PMID {paper.pmid!r} is not a decimal number")
+                writer.delete_documents_by_term("pmid", int(paper.pmid))
+                writer.add_document(to_document(paper))
+                n += 1
+        return n
+
+    def delete(self, pmids: Iterable[str]) -> int:
+        """Queue deletions (unknown PMIDs are fine); visible after :meth:`commit`."""
+        n = 0
+        with self._lock:
+            writer = self._get_writer()
+            for pmid in pmids:
+                if pmid.isdigit():
+                    writer.delete_documents_by_term("pmid", int(pmid))
+                    n += 1
+        return n
+
+    def commit(self, checkpoint: str | None = None) -> None:
+        """Make queued changes durable and visible; then record ``checkpoint`` if given.
+
+        :raise StorageError: the index could not be written (disk full, read-only); the
+            previous commit stays intact and the queued changes are dropped.
+        """
+        with self._lock:
+            if self._writer is not None:
+                try:
+                    self._writer.commit()
+                except ValueError as exc:
+                    self._writer = None  # the writer is unusable after a failed commit
+                    raise StorageError(
+                        f"cannot write the search index at {self.path}: {exc}"
+                    ) from exc
+            if checkpoint is not None:
+                meta = self._read_meta() or {"schema": SCHEMA_VERSION}
+                meta["checkpoint"] = checkpoint
+                self._write_meta(meta)
+            self.reload()
+
+    def clear(self) -> None:
+        """Remove every paper and the checkpoint (committed at once)."""
+        with self._lock:
+            self._get_writer().delete_all_documents()
+            self.commit()
+            self._write_meta({"schema": SCHEMA_VERSION, "checkpoint": None})
+
+    def reload(self) -> None:
+        """Point searches at the latest commit, whoever made it."""
+        self._index.reload()
+        self._meta_stamp = self._stamp()
+
+    def _stamp(self) -> tuple[int, int, int]:
+        try:
+            st = os.stat(self.path / "meta.json")
+        except OSError:
+            return (0, 0, 0)
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _searcher(self) -> tantivy.Searcher:
+        if self._stamp() != self._meta_stamp:  # another process committed
+            self.reload()
+        return self._index.searcher()
+
+    # ---------------------------------------------------------- reading
+
+    def count(self) -> int:
+        """Papers in the index (as of the last commit)."""
+        return int(self._searcher().num_docs)
+
+    def contains(self, pmid: str) -> bool:
+        if not pmid.isdigit():
+            return False
+        query = Query.term_query(self._schema, "pmid", int(pmid))
+        return _count(self._searcher().search(query, 1)) > 0
+
+    def pmids(self) -> set[str]:
+        """Every indexed PMID, for consistency checks against the store."""
+        searcher = self._searcher()
+        total = int(searcher.num_docs)
+        if total == 0:
+            return set()
+        hits = searcher.search(Query.all_query(), total, count=False).hits
+        out: set[str] = set()
+        for start in range(0, len(hits), 10_000):
+            addresses = [address for _, address in hits[start:start + 10_000]]
+            out.update(str(v) for v in searcher.fast_field_values("pmid", addresses))
+        return out
+
+    def search(
+        self,
+        query: str | Node | None,
+        *,
+        sort: Sort = "relevance",
+        filters: SearchFilters | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        snippets: bool = True,
+    ) -> SearchResult:
+        """Papers matching ``query`` (a query string, a parsed AST, or None for all papers).
+
+        :raise QuerySyntaxError: ``query`` does not parse (HTTP 400, CLI exit 2).
+        :raise InvalidInput: a bad sort, offset or limit.
+        """
+        if sort not in ("relevance", "date"):
+            raise InvalidInput(f"sort={sort!r}; expected relevance or date")
+        if offset < 0 or limit < 0 or offset + limit > MAX_WINDOW:
+            raise InvalidInput(
+                f"offset={offset}, limit={limit}; expected 0 <= offset and 0 <= limit with "
+                f"offset + limit <= {MAX_WINDOW}"
+            )
+        node = parse_query(query) if isinstance(query, str) else query
+        main = Query.all_query() if node is None else self._translator.translate(node)
+        full = self._filtered(main, filters or SearchFilters())
+        searcher = self._searcher()
+        window = max(limit, 1)  # Tantivy panics on limit 0; limit 0 asks only for the total
+        if sort == "date":
+            result = searcher.search(
+                full, window, count=True, order_by_field="pubdate", offset=offset,
+                order=tantivy.Order.Desc,
+            )
+        else:
+            result = searcher.search(full, window, count=True, offset=offset)
+        found = result.hits[:limit]
+        if not found:
+            return SearchResult(_count(result), (), _describe(node))
+        addresses = [address for _, address in found]
+        pmids = searcher.fast_field_values("pmid", addresses)
+        snippet_of = self._snippets(searcher, main, addresses) if snippets else None
+        hits = tuple(
+            Hit(
+                pmid=str(pmid),
+                score=float(value) if sort == "relevance" else 0.0,
+                snippet_html=snippet_of[k] if snippet_of else "",
+            )
+            for k, ((value, _), pmid) in enumerate(zip(found, pmids, strict=True))
+        )
+        return SearchResult(_count(result), hits, _describe(node))
+
+    def _filtered(self, query: Query, filters: SearchFilters) -> Query:
+        clauses: list[tuple[Occur, Query]] = []
+        if filters.year_from is not None or filters.year_to is not None:
+            low = (filters.year_from or 0) * 10000
+            high = (filters.year_to or 9999) * 10000 + 9999
+            clauses.append((Occur.Must, Query.range_query(
+                self._schema, "pubdate", tantivy.FieldType.Integer, low, high)))
+        if filters.publication_types:
+            clauses.append((Occur.Must, self._translator.value_any(
+                "pt", filters.publication_types)))
+        if filters.languages:
+            clauses.append((Occur.Must, self._translator.value_any("la", filters.languages)))
+        for name, wanted in (("has_abstract", filters.has_abstract),
+                             ("free_full_text", filters.free_full_text)):
+            if wanted:
+                clauses.append((Occur.Must, Query.term_query(self._schema, name, True)))
+        if filters.hide_retracted:
+            clauses.append((Occur.MustNot, Query.term_query(self._schema, "retracted", True)))
+        if not clauses:
+            return query
+        # filters score 0 so that a filtered search ranks exactly like the unfiltered one
+        scored = [(o, Query.const_score_query(q, 0.0) if o == Occur.Must else q)
+                  for o, q in clauses]
+        return Query.boolean_query([(Occur.Must, query), *scored])
+
+    def _snippets(
+        self, searcher: tantivy.Searcher, query: Query, addresses: list[tantivy.DocAddress]
+    ) -> list[str]:
+        generator = tantivy.SnippetGenerator.create(searcher, query, self._schema, "abstract")
+        generator.set_max_num_chars(SNIPPET_CHARS)
+        out = []
+        for address in addresses:
+            doc = searcher.doc(address)
+            fragment = generator.snippet_from_doc(doc).to_html()
+            if not fragment:  # matched in the title only: show the abstract's opening
+                text = doc.get_first("abstract") or ""
+                fragment = html_escape(_cut(text, SNIPPET_CHARS))
+            # Tantivy escapes the text and adds only <b>; keep it that way whatever changes
+            out.append(nh3.clean(fragment, tags={"b"}, attributes={}))
+        return out
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    return int(result.count)  # type: ignore[attr-defined]  # present at runtime, not in the stub
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _describe(node: Node | None) -> str:
+    return "" if node is None else format_query(node)
