@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from litfeed.models import AbstractSection, Author, Journal, MeshTerm, Paper
 from litfeed.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,3 +79,17 @@ class CliResult:
 
     def json(self) -> Any:
         return json.loads(self.stdout)
+
+
+def make_paper(pmid: str, *, version: int = 1, title: str = "A trial", doi: str | None = None
+               ) -> Paper:
+    return Paper(
+        pmid=pmid, title=title, title_html=title, version=version, doi=doi,
+        abstract=(AbstractSection(label="BACKGROUND", text="p < 0.05", html="p &lt; 0.05"),),
+        authors=(Author(last="Ünal", fore="Ayşe", initials="A", affiliations=("Ankara",)),
+                 Author(collective="The Trial Group")),
+        journal=Journal(title="The Lancet", iso_abbrev="Lancet", issn="0140-6736",
+                        nlm_id="2985213R", volume="1", issue="2", pages="3-4"),
+        published="2021-03", year=2021, publication_types=("Randomized Controlled Trial",),
+        mesh=(MeshTerm("Depression", major=True, qualifiers=("therapy",)),),
+    )

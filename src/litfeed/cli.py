@@ -108,6 +108,7 @@ def _register_more() -> None:
     # Command modules register themselves on import; kept apart so this file stays small.
     from litfeed.cli_commands import fetch as _fetch  # noqa: F401
     from litfeed.cli_commands import ingest as _ingest  # noqa: F401
+    from litfeed.cli_commands import search as _search  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -76,8 +76,10 @@ def test_untagged_words_search_title_abstract_and_subjects(index: SearchIndex) -
     assert found(index, "depression") == {"1", "2", "5"}
     assert found(index, "esketamine") == {"1"}  # an author keyword
     assert found(index, "hippocampus") == {"3"}
-    # English stemming: "treatments" and "treatment" meet
-    assert found(index, "treatments") == {"1", "5"}
+    # no stemming, as in PubMed: a word matches itself; truncation widens it on purpose
+    assert found(index, "treatments") == set()
+    assert found(index, "treatment") == {"1", "5"}
+    assert found(index, "treat*") == {"1", "5"}
 
 
 def test_implicit_and_and_boolean_operators(index: SearchIndex) -> None:

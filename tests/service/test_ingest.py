@@ -138,3 +138,30 @@ def test_folder_of_files(store: Store, run_cli, tmp_path: Path, cli_env: dict[st
     assert summary["files"] == 4
     assert summary["added"] == 3  # the empty efetch set adds nothing
     assert get_paper(store, "20301546").is_book
+
+
+def test_search_on_the_update_file(update_store: tuple[Store, dict[str, object]],
+                                   tmp_path: Path) -> None:
+    """Every hit of depression[ti] AND 2021[dp] has it in its title and year 2021; NOT
+    excludes; deleted records never appear."""
+    from litfeed.config import Settings
+    from litfeed.service import search as search_service
+
+    store, _ = update_store
+    settings = Settings(data_dir=tmp_path, database_url=store.url)
+    with search_service.open_index(settings) as index:
+        def run(query: str, size: int = 100) -> dict[str, object]:
+            return search_service.search(
+                store, index, search_service.SearchRequest(query=query, size=size))
+
+        both = run("depression[ti] AND 2021[dp]")
+        results = both["results"]
+        assert isinstance(results, list) and results
+        for hit in results:
+            assert "depression" in hit["title"].lower()
+            assert hit["year"] == 2021
+        without = run("depression[ti] AND 2021[dp] NOT anxiety[ti]")
+        assert all("anxiety" not in h["title"].lower() for h in without["results"])
+        assert without["total"] < both["total"]
+        for pmid in DELETED_SAMPLE:
+            assert run(f"{pmid}[pmid]")["total"] == 0

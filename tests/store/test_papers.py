@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from litfeed.models import AbstractSection, Author, Deletion, Journal, MeshTerm, Paper
+from litfeed.models import Deletion, Paper
 from litfeed.store import Store
 from litfeed.store import papers as sp
-
-
-def make_paper(pmid: str, *, version: int = 1, title: str = "A trial", doi: str | None = None
-               ) -> Paper:
-    return Paper(
-        pmid=pmid, title=title, title_html=title, version=version, doi=doi,
-        abstract=(AbstractSection(label="BACKGROUND", text="p < 0.05", html="p &lt; 0.05"),),
-        authors=(Author(last="Ünal", fore="Ayşe", initials="A", affiliations=("Ankara",)),
-                 Author(collective="The Trial Group")),
-        journal=Journal(title="The Lancet", iso_abbrev="Lancet", issn="0140-6736",
-                        nlm_id="2985213R", volume="1", issue="2", pages="3-4"),
-        published="2021-03", year=2021, publication_types=("Randomized Controlled Trial",),
-        mesh=(MeshTerm("Depression", major=True, qualifiers=("therapy",)),),
-    )
+from testkit import make_paper
 
 
 def apply(store: Store, records: list[Paper | Deletion]) -> sp.BatchCounts:

@@ -38,4 +38,4 @@ def fetch(ctx: Context, as_json: bool, pmids: str | None, query: str | None, max
         summary = fetch_service.fetch_distribution(
             ctx.store, settings, kind, keep_files=keep_files,
             on_file=lambda name: err_console.print(f"applying {name}", highlight=False))
-    report(summary, as_json)
+    report(ctx, summary, as_json)

@@ -8,6 +8,7 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from litfeed.cli import Context, cli, command_options, emit, err_console
+from litfeed.service import search as search_service
 from litfeed.service.ingest import IngestSummary, expand_paths, ingest_paths
 
 
@@ -24,8 +25,12 @@ def _human(summary: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def report(summary: IngestSummary, as_json: bool) -> None:
-    """Print the summary; exit 2 when a file could not be read to its end."""
+def report(ctx: Context, summary: IngestSummary, as_json: bool) -> None:
+    """Bring the search index up to date, print the summary; exit 2 when a file could not be
+    read to its end."""
+    if summary.counts.added or summary.counts.updated or summary.counts.deleted:
+        err_console.print("updating the search index…", highlight=False)
+        search_service.refresh(ctx.store, ctx.settings)
     emit(summary.to_json(), as_json, _human)
     for name in summary.failed_files:
         message = next((e.message for e in summary.errors if e.file == name and e.pmid is None),
@@ -71,4 +76,4 @@ def run_with_progress(ctx: Context, paths: list[Path], workers: int = 1) -> Inge
 @command_options
 def ingest(ctx: Context, as_json: bool, paths: tuple[Path, ...], workers: int) -> None:
     """Load PubMed XML files (.xml, .xml.gz) or folders of them."""
-    report(run_with_progress(ctx, list(paths), workers), as_json)
+    report(ctx, run_with_progress(ctx, list(paths), workers), as_json)

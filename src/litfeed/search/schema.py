@@ -1,10 +1,10 @@
 """The Tantivy schema of the search index and how a :class:`Paper` becomes one document.
 
 Two kinds of field: *word* fields (title, abstract, subjects) go through :data:`TEXT_TOKENIZER`
-(split on non-alphanumerics, lower case, ASCII-folded, English Snowball stems) and are ranked by
-BM25; *value* fields (authors, journal, MeSH, publication type, DOI, language) hold whole
-values normalised by :func:`normalize_value` and indexed untokenized, so ``Breast
-Neoplasms[mh]`` matches that heading and not every paper with "breast" in a heading.
+(split on non-alphanumerics, lower case, ASCII-folded, not stemmed) and are ranked by BM25;
+*value* fields (authors, journal, MeSH, publication type, DOI, language) hold whole values
+normalised by :func:`normalize_value` and indexed untokenized, so ``Breast Neoplasms[mh]``
+matches that heading and not every paper with "breast" in a heading.
 Dates are one integer ``pubdate`` = ``YYYYMMDD`` with 00 for an unknown month or day.
 """
 
@@ -17,7 +17,7 @@ import tantivy
 from litfeed.models import Paper
 
 #: bump when fields or analysis change: an index with another version is rebuilt
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TEXT_TOKENIZER = "litfeed_en"
 
 WORD_FIELDS = ("title", "abstract", "subjects")
@@ -40,13 +40,16 @@ def build_schema() -> tantivy.Schema:
 
 
 def text_analyzer() -> tantivy.TextAnalyzer:
-    """The analyzer of the word fields; queries use it too, so both sides stem alike."""
+    """The analyzer of the word fields; queries use it too.
+
+    No stemming, as in PubMed: ``depression[ti]`` finds titles with the word "depression", not
+    "depressive"; readers widen a word on purpose with truncation (``depress*``).
+    """
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stemmer("english"))
         .build()
     )
 

@@ -56,7 +56,7 @@ class Translator:
 
     def __init__(self, schema: tantivy.Schema) -> None:
         self.schema = schema
-        self.stem = text_analyzer()
+        self.words = text_analyzer()
         self.fold = prefix_analyzer()
 
     # ---------------------------------------------------------- tree
@@ -132,7 +132,7 @@ class Translator:
                 last = folded[-1]
                 words = [*words[:-1], " ".join(folded[:-1])]
         for word in words:
-            tokens.extend(self.stem.analyze(word))
+            tokens.extend(self.words.analyze(word))
         if not tokens and last is None:
             return None
         per_field = []
@@ -149,14 +149,7 @@ class Translator:
             return Query.phrase_query(self.schema, name, words)
         if tokens:
             return Query.phrase_prefix_query(self.schema, name, [*tokens, last])
-        # "studies*" should find "studies": index terms are stems ("studi"), so also match
-        # the stem of the prefix itself when it does not start with the prefix
-        query = Query.regex_query(self.schema, name, regex_literal(last) + ".*")
-        stems = self.stem.analyze(last)
-        if stems and not stems[0].startswith(last):
-            stem = Query.term_query(self.schema, name, stems[0])
-            query = Query.boolean_query([(Occur.Should, query), (Occur.Should, stem)])
-        return query
+        return Query.regex_query(self.schema, name, regex_literal(last) + ".*")
 
     def _value(self, field: str | None, text: str, *, prefix: bool, exact: bool) -> Query:
         name = _VALUE_FIELDS[str(field)]
