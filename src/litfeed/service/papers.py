@@ -23,6 +23,12 @@ def get_paper(store: Store, pmid: str) -> Paper:
     return paper
 
 
+def list_newest(store: Store, *, limit: int = 20, offset: int = 0) -> list[Paper]:
+    """Dated papers, newest publication first (the home page before there is a feed)."""
+    with store.read() as conn:
+        return store_papers.list_newest(conn, limit=limit, offset=offset)
+
+
 def stats(store: Store) -> dict[str, Any]:
     with store.read() as conn:
         papers = store_papers.count_papers(conn)
