@@ -127,9 +127,9 @@ def test_the_whole_reading_flow_without_javascript(client: TestClient) -> None:
 
 def test_quick_save_from_a_list(client: TestClient) -> None:
     register(client)
-    post(client, "/papers/101/save", "/", action="save")
+    post(client, "/papers/101/save", "/", op="save")
     assert client.get("/api/papers/101").json()["saved_in"] == ["Saved"]
-    post(client, "/papers/101/save", "/", action="unsave")
+    post(client, "/papers/101/save", "/", op="unsave")
     assert client.get("/api/papers/101").json()["saved_in"] == []
 
 

@@ -71,6 +71,16 @@ def _cross_site(scope: Scope) -> bool:
     return urlsplit(origin.decode("latin-1")).netloc.lower() != host
 
 
+def cache_policy(path: str, scope: Scope) -> bytes:
+    """Static files keep long (a versioned URL, ``?v=digest``, forever); pages and API answers
+    are personal, so no shared cache and no back-forward cache keeps them after logout."""
+    if path.startswith(("/static/", "/docs-assets/")):
+        if b"v=" in scope.get("query_string", b""):
+            return b"public, max-age=31536000, immutable"
+        return b"public, max-age=3600"
+    return b"no-store"
+
+
 class SecurityHeadersMiddleware:
     """Pure ASGI (no per-request task overhead): refuse cross-site writes, add headers."""
 
@@ -96,10 +106,8 @@ class SecurityHeadersMiddleware:
                 headers.append((b"content-security-policy", csp))
                 if https:
                     headers.append((b"strict-transport-security", b"max-age=31536000"))
-                if b"cache-control" not in present and not path.startswith("/static/"):
-                    # pages and API answers are personal: never kept by a shared cache or the
-                    # back-forward cache after logout
-                    headers.append((b"cache-control", b"no-store"))
+                if b"cache-control" not in present:
+                    headers.append((b"cache-control", cache_policy(path, scope)))
                 message["headers"] = headers
             await send(message)
 

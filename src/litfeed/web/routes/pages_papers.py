@@ -90,10 +90,10 @@ def set_collections(pmid: str, request: Request, auth: CurrentUser, form: Checke
 @router.post("/papers/{pmid}/save")
 def quick_save(pmid: str, request: Request, auth: CurrentUser, form: CheckedForm,
                store: StoreDep) -> Response:
-    """One-tap save to (or, with action=unsave, removal from) one collection, "Saved" by
+    """One-tap save to (or, with op=unsave, removal from) one collection, "Saved" by
     default: the button on list cards."""
     collection = field(form, "collection") or library.DEFAULT_COLLECTION
-    if field(form, "action") == "unsave":
+    if field(form, "op") == "unsave":
         names = library.unsave(store, auth.user.id, pmid, collection)
     else:
         names = library.save(store, auth.user.id, pmid, collection)

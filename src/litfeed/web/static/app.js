@@ -62,8 +62,8 @@
         setPressed(save, names.length > 0);
         setLabel(save, names.length > 0 ? "Saved" : "Save");
       }
-      var action = block.querySelector('input[name="action"]');
-      if (action) action.value = names.indexOf("Saved") >= 0 ? "unsave" : "save";
+      var op = block.querySelector('input[name="op"]');
+      if (op) op.value = names.indexOf("Saved") >= 0 ? "unsave" : "save";
       var options = block.querySelector("[data-picker-options]");
       if (options) {
         names.forEach(function (name) {
@@ -115,7 +115,7 @@
     var body = new FormData(form);
     if (submitter && submitter.name) body.set(submitter.name, submitter.value);
     form.setAttribute("aria-busy", "true");
-    return fetch(form.action, {
+    return fetch(form.getAttribute("action"), {
       method: "POST",
       body: body,
       credentials: "same-origin",
