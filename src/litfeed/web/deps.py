@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from litfeed.config import Settings
@@ -22,12 +23,14 @@ from litfeed.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_v
 _UNSET = object()
 
 
-def get_store(request: Request) -> Store:
+# Dependencies that only read app state are ``async``: FastAPI runs a plain ``def`` dependency
+# in the thread pool, a hop that costs more than the work here.
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -59,19 +62,31 @@ def resolve_auth(request: Request) -> SignedIn | None:
     return auth
 
 
-def optional_user(request: Request) -> SignedIn | None:
-    return resolve_auth(request)
+def _has_credentials(request: Request) -> bool:
+    return "authorization" in request.headers or SESSION_COOKIE in request.cookies
 
 
-def current_user(request: Request) -> SignedIn:
+async def optional_user(request: Request) -> SignedIn | None:
+    """Who is asking; the store is asked (in the thread pool) only when there are
+    credentials to check, so anonymous reading costs no lookup."""
+    cached = getattr(request.state, "auth", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    if not _has_credentials(request):
+        request.state.auth = None
+        return None
+    return await run_in_threadpool(resolve_auth, request)
+
+
+async def current_user(request: Request) -> SignedIn:
     """:raise Unauthorized: nobody is signed in (pages turn this into a redirect to /login)."""
-    auth = resolve_auth(request)
+    auth = await optional_user(request)
     if auth is None:
         raise Unauthorized("sign in first: log in, or send 'Authorization: Bearer TOKEN'")
     return auth
 
 
-def admin_user(auth: Annotated[SignedIn, Depends(current_user)]) -> SignedIn:
+async def admin_user(auth: Annotated[SignedIn, Depends(current_user)]) -> SignedIn:
     if not auth.user.is_admin:
         raise Forbidden("this needs an administrator account")
     return auth
