@@ -7,10 +7,9 @@ session, emptied between tests, dropped at the end).
 
 from __future__ import annotations
 
-import os
+import io
 import shutil
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,20 +18,10 @@ from sqlalchemy import text
 from litfeed.config import Settings
 from litfeed.store import Store
 from litfeed.store import schema as s
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
-PUBMED_DIR = SHARED_DATA / "pubmed-xml"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PG_ADMIN_URL = os.environ.get("LITFEED_TEST_PG_ADMIN",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-def need_shared_data(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data {path} is absent (it lives beside the project in ../shared)")
-    return path
+from testkit import (
+    CliResult,
+    pg_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,25 +34,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    from sqlalchemy import create_engine
-
-    name = f"litfeed_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the server is not there: say so, don't fail every test
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {exc}")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    Store.from_url(url).close()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with pg_database() as url:
+        yield url
 
 
 def _empty_pg(url: str) -> None:
@@ -104,3 +76,29 @@ def cli_env(settings: Settings) -> dict[str, str]:
     """Environment for running the CLI against the test store."""
     return {"LITFEED_DATA_DIR": str(settings.data_dir),
             "LITFEED_DATABASE_URL": settings.database_url}
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+            ) -> Callable[..., CliResult]:
+    """Run ``litfeed ARGS`` in-process against the given environment; returns code and output."""
+    from litfeed.cli import main
+
+    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None
+            ) -> CliResult:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
+
+

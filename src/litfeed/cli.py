@@ -21,7 +21,7 @@ from litfeed.errors import LitfeedError
 from litfeed.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class Context:
@@ -106,6 +106,7 @@ def show(ctx: Context, as_json: bool, pmid: str) -> None:
 
 def _register_more() -> None:
     # Command modules register themselves on import; kept apart so this file stays small.
+    from litfeed.cli_commands import fetch as _fetch  # noqa: F401
     from litfeed.cli_commands import ingest as _ingest  # noqa: F401
     from litfeed.cli_commands import library as _library  # noqa: F401
     from litfeed.cli_commands import serve as _serve  # noqa: F401

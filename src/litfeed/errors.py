@@ -1,7 +1,8 @@
 """The small error vocabulary. Each error knows its HTTP status and CLI exit code.
 
 Library code raises these; the web layer renders them with one exception handler as
-``{"error": code, "message": text}`` and the CLI turns them into a one-line message and an exit code.
+``{"error": code, "message": text}`` and the CLI turns them into a one-line message and an
+exit code.
 """
 
 from __future__ import annotations

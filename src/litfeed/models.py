@@ -65,6 +65,8 @@ class Journal:
     pages: str | None = None
     nlm_id: str | None = None
     medline_ta: str | None = None
+    #: books only (``PubmedBookArticle``): the publisher's name; the book title is ``title``
+    publisher: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -50,7 +50,8 @@ def run_with_progress(ctx: Context, paths: list[Path]) -> IngestSummary:
         def on_records(_name: str, n: int) -> None:
             state["records"] += n
             elapsed = progress.tasks[task].elapsed or 1e-9
-            progress.update(task, records=state["records"], rate=f"{state['records'] / elapsed:,.0f}")
+            rate = f"{state['records'] / elapsed:,.0f}"
+            progress.update(task, records=state["records"], rate=rate)
 
         def on_file(path: Path) -> None:
             progress.update(task, description=path.name, completed=state["files"])

@@ -44,5 +44,5 @@ def _full_date(published: str | None) -> str | None:
     """'2021' or '2021-03' as a YYYY-MM-DD date (the first day of what is known)."""
     if not published:
         return None
-    parts = published.split("-") + ["01", "01"]
+    parts = [*published.split("-"), "01", "01"]
     return "-".join(parts[:3])

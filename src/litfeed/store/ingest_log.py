@@ -34,7 +34,9 @@ def begin_file(conn: Connection, fingerprint: str, name: str, source: str = "fil
         result = conn.execute(insert(s.ingest_files).values(
             fingerprint=fingerprint, name=name, source=source, status="running", records_done=0,
             started_at=now))
-        return FileCheckpoint(id=int(result.inserted_primary_key[0]), status="running",
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT always has one
+        return FileCheckpoint(id=int(key[0]), status="running",
                               records_done=0)
     if row.status == "done":
         conn.execute(update(s.ingest_files).where(s.ingest_files.c.id == row.id).values(

@@ -1,0 +1,5 @@
+"""``python -m litfeed`` is the ``litfeed`` command."""
+
+from litfeed.cli import main
+
+main()
