@@ -2,58 +2,39 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from factories import add_papers, make_paper
 from fastapi.testclient import TestClient
 
 from litfeed.config import Settings
 from litfeed.store import Store
-
-pytest.importorskip("litfeed.pubmed.parse", reason="the CLI imports the PubMed parser")
-
-from litfeed.cli import main  # noqa: E402
+from testkit import CliResult, need_shared_data
 
 PASSWORD = "a long password"
-
-
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    output: str
+FAST = {"LITFEED_ARGON2_TIME_COST": "1", "LITFEED_ARGON2_MEMORY_KIB": "1024"}
 
 
 @pytest.fixture
-def run(cli_env: dict[str, str]) -> Callable[..., Result]:
-    """Run ``litfeed ARGS`` through ``main`` (so library errors become exit codes)."""
-    env = {**cli_env, "LITFEED_ARGON2_TIME_COST": "1", "LITFEED_ARGON2_MEMORY_KIB": "1024"}
+def run(run_cli: Callable[..., CliResult], cli_env: dict[str, str]) -> Callable[..., CliResult]:
+    """``litfeed ARGS`` against the test store, with cheap password hashing."""
 
-    def invoke(*args: str, input: str | None = None) -> Result:
-        with CliRunner().isolation(input=input, env=env) as (out, _err, mixed):
-            try:
-                main(list(args))
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            return Result(code, out.getvalue().decode(), mixed.getvalue().decode())
+    def invoke(*args: str, input: str | None = None) -> CliResult:
+        return run_cli(*args, env={**cli_env, **FAST}, stdin=input)
 
     return invoke
 
 
-def test_user_add_token_create_and_the_token_works(run: Callable[..., Result], settings: Settings,
+def test_user_add_token_create_and_the_token_works(run: Callable[..., CliResult], settings: Settings,
                                                    store: Store) -> None:
     r = run("user", "add", "Doc@Example.org", "--password-stdin", "--admin", "--json",
             input=PASSWORD + "\n")
-    assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout) == {"email": "doc@example.org", "id": 1}
+    assert r.code == 0, r.stderr
+    assert r.json() == {"email": "doc@example.org", "id": 1}
     r = run("token", "create", "doc@example.org", "--json")
-    token = json.loads(r.stdout)["token"]
+    token = r.json()["token"]
     from litfeed.web.app import create_app
 
     with TestClient(create_app(settings, store)) as c:
@@ -61,42 +42,53 @@ def test_user_add_token_create_and_the_token_works(run: Callable[..., Result], s
     assert me["email"] == "doc@example.org" and me["is_admin"] is True
 
 
-def test_user_add_refuses_bad_input(run: Callable[..., Result], store: Store) -> None:
+def test_user_add_without_a_password_prints_a_generated_one(
+        run: Callable[..., CliResult], settings: Settings, store: Store) -> None:
+    r = run("user", "add", "gen@example.org", "--json")
+    assert r.code == 0, r.stderr
+    data = r.json()
+    assert data["email"] == "gen@example.org" and len(data["password"]) >= 12
+    from litfeed.service import accounts
+
+    fast = Settings(data_dir=settings.data_dir, database_url=settings.database_url,
+                    argon2_time_cost=1, argon2_memory_kib=1024)
+    assert accounts.authenticate(store, fast, email="gen@example.org",
+                                 password=data["password"]).id == data["id"]
+
+
+def test_user_add_refuses_bad_input(run: Callable[..., CliResult], store: Store) -> None:
     run("user", "add", "a@example.org", "--password-stdin", input=PASSWORD + "\n")
     r = run("user", "add", "a@example.org", "--password-stdin", input=PASSWORD + "\n")
-    assert r.exit_code != 0
+    assert r.code != 0
     r = run("user", "add", "b@example.org", "--password-stdin", input="\n")
-    assert r.exit_code != 0
+    assert r.code != 0
     r = run("token", "create", "nobody@example.org")
-    assert r.exit_code != 0
+    assert r.code != 0
 
 
-def test_react_save_unsave(run: Callable[..., Result], store: Store) -> None:
+def test_react_save_unsave(run: Callable[..., CliResult], store: Store) -> None:
     add_papers(store, [make_paper("100")])
     run("user", "add", "r@example.org", "--password-stdin", input=PASSWORD + "\n")
     r = run("react", "r@example.org", "100", "like", "--json")
-    assert json.loads(r.stdout) == {"pmid": "100", "reaction": "like"}
+    assert r.json() == {"pmid": "100", "reaction": "like"}
     r = run("react", "r@example.org", "100", "none", "--json")
-    assert json.loads(r.stdout) == {"pmid": "100", "reaction": None}
+    assert r.json() == {"pmid": "100", "reaction": None}
     r = run("save", "r@example.org", "100", "--json")
-    assert json.loads(r.stdout) == {"pmid": "100", "collections": ["Saved"]}
+    assert r.json() == {"pmid": "100", "collections": ["Saved"]}
     r = run("save", "r@example.org", "100", "--collection", "Teaching", "--json")
-    assert json.loads(r.stdout)["collections"] == ["Saved", "Teaching"]
+    assert r.json()["collections"] == ["Saved", "Teaching"]
     r = run("unsave", "r@example.org", "100", "--json")
-    assert json.loads(r.stdout) == {"pmid": "100", "collections": ["Teaching"]}
+    assert r.json() == {"pmid": "100", "collections": ["Teaching"]}
     r = run("react", "r@example.org", "99999999", "like")
-    assert r.exit_code == 1
+    assert r.code == 1
 
 
-def test_demo_prepares_a_fresh_data_dir(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_demo_prepares_a_fresh_data_dir(run: Callable[..., CliResult], tmp_path: Path) -> None:
     data = tmp_path / "demo"
-    fixture = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pubmed-xml"
-    sample = fixture / "pubmed24-dtd-4records.xml.gz"
-    if not sample.exists():
-        pytest.skip(f"shared data {sample} is absent")
+    sample = need_shared_data("pubmed-xml", "pubmed24-dtd-4records.xml.gz")
     for _ in range(2):  # a second run starts over instead of adding to the first
         r = run("demo", "--data-dir", str(data), "--no-serve", "--pubmed", str(sample))
-        assert r.exit_code == 0, r.output
+        assert r.code == 0, r.stderr
         assert "demo@litfeed.local" in r.stdout and "http://127.0.0.1:8000" in r.stdout
     password = r.stdout.split("password")[1].split()[0]
     store = Store.from_url(f"sqlite:///{data / 'litfeed.db'}")
@@ -112,14 +104,14 @@ def test_demo_prepares_a_fresh_data_dir(run: Callable[..., Result], tmp_path: Pa
         store.close()
 
 
-def test_demo_never_wipes_a_folder_it_did_not_make(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_demo_never_wipes_a_folder_it_did_not_make(run: Callable[..., CliResult], tmp_path: Path) -> None:
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.tex").write_text("years of work")
     r = run("demo", "--data-dir", str(precious), "--no-serve")
-    assert r.exit_code == 2 and (precious / "thesis.tex").exists()
+    assert r.code == 2 and (precious / "thesis.tex").exists()
 
 
-def test_serve_help_lists_its_options(run: Callable[..., Result]) -> None:
+def test_serve_help_lists_its_options(run: Callable[..., CliResult]) -> None:
     r = run("serve", "--help")
     assert all(opt in r.stdout for opt in ("--host", "--port", "--workers", "--db"))

@@ -73,21 +73,24 @@ def default_sources() -> list[Path]:
 @click.option("--pubmed", "sources", multiple=True, type=click.Path(path_type=Path, exists=True),
               help="PubMed XML files or folders to load (default: ../shared/data/pubmed-xml "
                    "when present).")
+@click.option("--no-fetch", is_flag=True,
+              help="Without local PubMed files, start empty instead of fetching from PubMed.")
 @click.option("--no-serve", is_flag=True, help="Prepare the data and exit.")
 @serve_options
 @click.pass_context
-def demo(click_ctx: click.Context, data_dir: Path, sources: tuple[Path, ...], no_serve: bool,
-         host: str, port: int, workers: int, access_log: bool) -> None:
+def demo(click_ctx: click.Context, data_dir: Path, sources: tuple[Path, ...], no_fetch: bool,
+         no_serve: bool, host: str, port: int, workers: int, access_log: bool) -> None:
     """A fresh demo: sample corpus, a demo reader, then the app on http://HOST:PORT."""
     settings: Settings = click_ctx.obj or Settings.from_env()
     paths = list(sources) or default_sources()
     if not paths:
-        err_console.print("no PubMed files found (../shared/data/pubmed-xml); the demo starts "
-                          "empty — load papers with `litfeed ingest`", highlight=False)
+        err_console.print("no PubMed files in ../shared/data/pubmed-xml"
+                          + ("" if no_fetch else "; fetching recent papers from PubMed"),
+                          highlight=False)
     with err_console.status("loading the sample corpus…") as status:
         ready = demo_service.prepare(
             settings, data_dir.resolve(), paths,
-            on_file=lambda p: status.update(f"loading {p.name}…"))
+            on_file=lambda p: status.update(f"loading {p.name}…"), fetch=not no_fetch)
     url = f"http://{host}:{port}"
     click.echo(f"\nlitfeed demo: {ready.papers} papers in {ready.settings.data_dir}\n"
                f"  open      {url}\n"

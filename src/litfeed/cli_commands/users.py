@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 
 import click
@@ -11,18 +12,12 @@ from litfeed.errors import InvalidInput
 from litfeed.service import accounts
 
 
-def read_password(from_stdin: bool) -> str:
-    """The password from stdin's first line (scripts) or an interactive, confirmed prompt."""
-    if from_stdin:
-        line = sys.stdin.readline().rstrip("\r\n")
-        if not line:
-            raise InvalidInput("--password-stdin: stdin was empty; pipe the password in")
-        return line
-    if not sys.stdin.isatty():
-        raise InvalidInput("no terminal to ask for a password; use --password-stdin")
-    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True,
-                                 err=True)
-    return password
+def read_password() -> str:
+    """The password on stdin's first line (``--password-stdin``)."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise InvalidInput("--password-stdin: stdin was empty; pipe the password in")
+    return line
 
 
 @cli.group()
@@ -38,12 +33,21 @@ def user() -> None:
 @command_options
 def user_add(ctx: Context, as_json: bool, email: str, password_stdin: bool, admin: bool,
              name: str | None) -> None:
-    """Create an account (works when LITFEED_REGISTRATION=closed too)."""
-    password = read_password(password_stdin)
+    """Create an account (works when LITFEED_REGISTRATION=closed too). Without
+    --password-stdin a random password is generated and printed once."""
+    generated = None if password_stdin else secrets.token_urlsafe(12)
+    password = generated or read_password()
     created = accounts.register(ctx.store, ctx.settings, email=email, password=password,
                                 name=name, is_admin=admin, by_admin=True)
-    emit({"email": created.email, "id": created.id}, as_json,
-         lambda d: f"created {'admin ' if admin else ''}account {d['email']} (id {d['id']})")
+    out: dict[str, object] = {"email": created.email, "id": created.id}
+    if generated:
+        out["password"] = generated
+
+    def human(d: dict[str, object]) -> str:
+        line = f"created {'admin ' if admin else ''}account {d['email']} (id {d['id']})"
+        return line + (f"\npassword: {d['password']}" if "password" in d else "")
+
+    emit(out, as_json, human)
 
 
 @cli.group()

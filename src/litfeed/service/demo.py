@@ -13,12 +13,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from litfeed.config import Settings
-from litfeed.errors import InvalidInput
+from litfeed.errors import InvalidInput, LitfeedError
 from litfeed.service import accounts
 from litfeed.store import Store
 
 DEMO_EMAIL = "demo@litfeed.local"
 MARKER = ".litfeed-demo"
+#: what the demo fetches from PubMed when no local sample files are there (online only)
+DEMO_QUERY = ('(depression OR hypertension OR "type 2 diabetes" OR sepsis) AND hasabstract '
+              'AND "last 90 days"[dp]')
+DEMO_FETCH_MAX = 300
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,10 @@ def fresh_data_dir(data_dir: Path) -> None:
 
 
 def prepare(settings: Settings, data_dir: Path, sources: list[Path],
-            on_file: Callable[[Path], None] | None = None) -> Demo:
-    """Wipe and fill ``data_dir``: ingest ``sources`` (PubMed XML files or folders), add the
-    demo reader with a new random password. Returns what to tell the person."""
+            on_file: Callable[[Path], None] | None = None, fetch: bool = True) -> Demo:
+    """Wipe and fill ``data_dir``: ingest ``sources`` (PubMed XML files or folders) or, with
+    none and ``fetch``, a recent PubMed query (when offline the demo starts empty); add the demo
+    reader with a new random password. Returns what to tell the person."""
     fresh_data_dir(data_dir)
     demo_settings = replace(settings, data_dir=data_dir,
                             database_url=f"sqlite:///{data_dir / 'litfeed.db'}")
@@ -57,6 +62,13 @@ def prepare(settings: Settings, data_dir: Path, sources: list[Path],
             from litfeed.service.ingest import ingest_paths
 
             ingest_paths(store, sources, batch_size=settings.ingest_batch_size, on_file=on_file)
+        elif fetch:
+            from litfeed.service.fetch import fetch_query
+
+            try:
+                fetch_query(store, demo_settings, DEMO_QUERY, max_results=DEMO_FETCH_MAX)
+            except LitfeedError:
+                pass  # offline: an empty demo still shows the app; `litfeed ingest` fills it
         password = secrets.token_urlsafe(9)
         accounts.register(store, demo_settings, email=DEMO_EMAIL, password=password,
                           name="Demo reader", by_admin=True)
