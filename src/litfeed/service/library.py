@@ -35,7 +35,7 @@ REACTION_VALUES = ("like", "dislike")
 
 def _paper_must_exist(store: Store, pmid: str) -> None:
     with store.read() as conn:
-        if store_papers.find_paper(conn, pmid) is None:
+        if not store_papers.paper_exists(conn, pmid):
             raise NotFound(f"paper {pmid} is not in the store")
 
 
@@ -70,9 +70,10 @@ def react(store: Store, user_id: int, pmid: str, value: str | None,
     chosen: ReactionValue = "like" if value == "like" else "dislike"
     if chosen == "like":
         reason = None
-    _paper_must_exist(store, pmid)
     at = utc_now()
     with store.transaction() as conn:
+        if not store_papers.paper_exists(conn, pmid):
+            raise NotFound(f"paper {pmid} is not in the store")
         store_library.set_reaction(conn, user_id=user_id, pmid=pmid, value=chosen,
                                    reason=reason, now=at)
     return Reaction(pmid=pmid, value=chosen, reason=reason, created_at=at)
@@ -110,12 +111,10 @@ class PaperState:
 
 def paper_state(store: Store, user_id: int, pmid: str) -> PaperState:
     with store.read() as conn:
-        return PaperState(
-            reaction=store_library.find_reaction(conn, user_id=user_id, pmid=pmid),
-            saved_in=store_library.collections_with(conn, user_id=user_id, pmid=pmid),
-            collections=store_library.list_collections(conn, user_id),
-            note=store_library.find_note(conn, user_id=user_id, pmid=pmid),
-        )
+        reaction = store_library.find_reaction(conn, user_id=user_id, pmid=pmid)
+        where = store_library.paper_in_collections(conn, user_id=user_id, pmid=pmid)
+    return PaperState(reaction=reaction, saved_in=where.holding, collections=where.collections,
+                      note=where.note)
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,28 @@ def collections_with(conn: Connection, *, user_id: int, pmid: str) -> list[Colle
     return [Collection(id=r.id, name=r.name, created_at=as_utc(r.created_at)) for r in rows]
 
 
+@dataclass(frozen=True)
+class PaperInCollections:
+    collections: list[Collection]  # all of the reader's collections, oldest first
+    holding: list[Collection]  # those that hold the paper
+    note: str | None
+
+
+def paper_in_collections(conn: Connection, *, user_id: int, pmid: str) -> PaperInCollections:
+    """The reader's collections and which of them hold ``pmid``, in one query (the paper page
+    needs both for its picker)."""
+    c, i = s.collections, s.collection_items
+    rows = conn.execute(
+        select(c.c.id, c.c.name, c.c.created_at, i.c.pmid, i.c.note, i.c.saved_at)
+        .select_from(c.outerjoin(i, and_(i.c.collection_id == c.c.id, i.c.pmid == pmid)))
+        .where(c.c.user_id == user_id).order_by(c.c.created_at, c.c.id)).all()
+    every = [Collection(id=r.id, name=r.name, created_at=as_utc(r.created_at)) for r in rows]
+    holding = [col for col, r in zip(every, rows, strict=True) if r.pmid is not None]
+    noted = sorted((r for r in rows if r.note), key=lambda r: r.saved_at, reverse=True)
+    return PaperInCollections(collections=every, holding=holding,
+                              note=noted[0].note if noted else None)
+
+
 def find_note(conn: Connection, *, user_id: int, pmid: str) -> str | None:
     i = s.collection_items
     return conn.execute(

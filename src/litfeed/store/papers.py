@@ -228,6 +228,10 @@ def find_paper(conn: Connection, pmid: str) -> Paper | None:
     return Paper.from_json(json.loads(doc)) if doc is not None else None
 
 
+def paper_exists(conn: Connection, pmid: str) -> bool:
+    return conn.execute(select(s.papers.c.pmid).where(s.papers.c.pmid == pmid)).first() is not None
+
+
 def get_papers(conn: Connection, pmids: Sequence[str]) -> dict[str, Paper]:
     """The stored papers among ``pmids`` (missing ones are simply absent)."""
     out: dict[str, Paper] = {}
