@@ -8,7 +8,8 @@ processes. Each request picks a random PMID among 2,000 and a random signed-in r
 spread. The corpus databases are kept in .bench-data/web (SQLite) and ``litfeed_bench_web``
 (PostgreSQL) between runs; ``--fresh`` rebuilds them.
 
-Usage: python bench/web.py [--duration 30] [--clients 32] [--workers 2] [--backends sqlite,postgresql]
+Usage: python bench/web.py [--duration 30] [--clients 32] [--workers 2]
+                           [--backends sqlite,postgresql] [--scenarios page,reaction,anon]
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from factories import add_papers, make_paper
 from fastapi.testclient import TestClient
 
+from factories import add_papers, make_paper
 from litfeed.config import Settings
 from litfeed.store import Store
 from testkit import CliResult, need_shared_data
@@ -27,8 +27,8 @@ def run(run_cli: Callable[..., CliResult], cli_env: dict[str, str]) -> Callable[
     return invoke
 
 
-def test_user_add_token_create_and_the_token_works(run: Callable[..., CliResult], settings: Settings,
-                                                   store: Store) -> None:
+def test_user_add_token_create_and_the_token_works(
+        run: Callable[..., CliResult], settings: Settings, store: Store) -> None:
     r = run("user", "add", "Doc@Example.org", "--password-stdin", "--admin", "--json",
             input=PASSWORD + "\n")
     assert r.code == 0, r.stderr
@@ -104,7 +104,8 @@ def test_demo_prepares_a_fresh_data_dir(run: Callable[..., CliResult], tmp_path:
         store.close()
 
 
-def test_demo_never_wipes_a_folder_it_did_not_make(run: Callable[..., CliResult], tmp_path: Path) -> None:
+def test_demo_never_wipes_a_folder_it_did_not_make(run: Callable[..., CliResult],
+                                                   tmp_path: Path) -> None:
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.tex").write_text("years of work")

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from factories import fast
 
+from factories import fast
 from litfeed.config import Settings
 from litfeed.errors import RateLimited, Unauthorized
 from litfeed.service import accounts

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factories import add_papers, fast, make_paper
 
+from factories import add_papers, fast, make_paper
 from litfeed.config import Settings
 from litfeed.errors import InvalidInput, NotFound
 from litfeed.service import accounts, library

@@ -6,15 +6,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from factories import add_papers, fast, make_paper
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from webhelpers import sign_up
 
+from factories import add_papers, fast, make_paper
 from litfeed.config import Settings
 from litfeed.store import Store
 from litfeed.web.app import create_app
-from webhelpers import sign_up
-
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from webhelpers import PASSWORD, sign_up
 from fastapi.testclient import TestClient
+from webhelpers import PASSWORD, sign_up
 
 from litfeed.config import Settings
 from litfeed.service import accounts

@@ -124,3 +124,27 @@ def test_docs_page_is_served_from_our_own_origin(client: TestClient) -> None:
     assert r.status_code == 200 and "/openapi.json" in r.text
     assert "cdn." not in r.text and "https://" not in r.text
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_hostile_input_is_a_4xx_never_a_500(client: TestClient, reader: dict[str, Any]) -> None:
+    """NUL characters (PostgreSQL refuses them) and ids beyond the database's integers."""
+    probes = [
+        ("GET", "/api/papers/1%002", None), ("GET", "/papers/%00", None),
+        ("PUT", "/api/saved/%00", None), ("DELETE", "/api/papers/%00/reaction", None),
+        ("PUT", "/api/saved/100", {"collection": "bad\u0000name"}),
+        ("PUT", "/api/saved/100", {"note": "nul\u0000note"}),
+        ("POST", "/api/collections", {"name": "x\u0000"}),
+        ("POST", "/api/tokens", {"name": "t\u0000"}),
+        ("POST", "/api/auth/login", {"email": "a\u0000@example.org", "password": "whatever1"}),
+        ("POST", "/api/auth/register", {"email": "b\u0000@example.org", "password": "whatever1"}),
+        ("POST", "/api/auth/register", {"email": "c@example.org", "password": "whatever1",
+                                        "name": "\u0000"}),
+        ("PATCH", "/api/collections/99999999999999999999", {"name": "x"}),
+        ("DELETE", "/api/tokens/99999999999999999999", None),
+        ("GET", "/saved?collection=99999999999999999999", None),
+        ("GET", "/api/saved?collection=%00", None),
+        ("GET", "/api/papers/" + "9" * 5000, None),
+    ]
+    for method, path, body in probes:
+        r = client.request(method, path, json=body)
+        assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text[:200])

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import add_papers, fast
 
+from factories import add_papers, fast
 from litfeed.config import Settings
 from litfeed.models import AbstractSection, Author, Journal, MeshTerm, Paper
 from litfeed.store import Store

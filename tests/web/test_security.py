@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from factories import add_papers, make_paper
 from fastapi.testclient import TestClient
 from webhelpers import csrf_of, sign_up
 
+from factories import add_papers, make_paper
 from litfeed.store import Store
 
 
@@ -155,3 +155,11 @@ def test_next_parameter_cannot_send_readers_elsewhere(client: TestClient) -> Non
                         follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/", target
         client.post("/api/auth/logout")
+
+
+def test_reading_sets_no_cookie_and_forms_get_their_token(client: TestClient) -> None:
+    for path in ("/", "/papers/100", "/api/papers/100"):
+        assert "set-cookie" not in client.get(path).headers, path
+    login = client.get("/login")
+    assert "litfeed_csrf=" in login.headers["set-cookie"]
+    assert "httponly" in login.headers["set-cookie"].lower()

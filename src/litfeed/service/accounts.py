@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from litfeed.config import Settings
 from litfeed.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
 from litfeed.models import User
+from litfeed.service.text import is_plain, plain_text
 from litfeed.store import Store
 from litfeed.store import users as store_users
 from litfeed.store.clock import now as utc_now
@@ -87,7 +88,7 @@ def _dummy_hash(time_cost: int, memory_kib: int) -> str:
 
 def normalize_email(email: str) -> str:
     """:raise InvalidInput: when ``email`` does not look like an address."""
-    cleaned = (email or "").strip().lower()
+    cleaned = plain_text(email, "an email address").strip().lower()
     if not EMAIL_RE.match(cleaned) or len(cleaned) > 320:
         raise InvalidInput(f"{email!r} is not an email address; expected name@example.org")
     return cleaned
@@ -115,7 +116,7 @@ def register(store: Store, settings: Settings, *, email: str, password: str,
     email = normalize_email(email)
     check_password(password)
     password_hash = hasher(settings).hash(password)
-    clean_name = (name or "").strip()[:200] or None
+    clean_name = plain_text(name, "a name").strip()[:200] or None
     try:
         with store.transaction() as conn:
             if store_users.find_user_by_email(conn, email) is not None:
@@ -128,7 +129,7 @@ def register(store: Store, settings: Settings, *, email: str, password: str,
 
 def get_user_by_email(store: Store, email: str) -> User:
     """:raise NotFound: no account has this email."""
-    cleaned = (email or "").strip().lower()
+    cleaned = plain_text(email, "an email address").strip().lower()
     with store.read() as conn:
         user = store_users.find_user_by_email(conn, cleaned)
     if user is None:
@@ -178,6 +179,8 @@ def authenticate(store: Store, settings: Settings, *, email: str, password: str,
     :raise Unauthorized: wrong email or password (one message for both).
     """
     cleaned = (email or "").strip().lower()[:320]
+    if not is_plain(cleaned):
+        raise Unauthorized("wrong email or password")
     at = utc_now()
     _throttle(store, settings, cleaned, ip, at)
     with store.read() as conn:
@@ -251,7 +254,8 @@ def create_token(store: Store, user_id: int, name: str | None = None) -> tuple[i
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.transaction() as conn:
         token_id = store_users.insert_token(conn, token_hash=digest(token), user_id=user_id,
-                                            name=(name or "").strip()[:200] or None,
+                                            name=plain_text(name, "a token name").strip()[:200]
+                                            or None,
                                             now=utc_now())
     return token_id, token
 

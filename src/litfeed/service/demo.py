@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import shutil
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,10 +66,9 @@ def prepare(settings: Settings, data_dir: Path, sources: list[Path],
         elif fetch:
             from litfeed.service.fetch import fetch_query
 
-            try:
+            # offline: an empty demo still shows the app; `litfeed ingest` fills it later
+            with suppress(LitfeedError):
                 fetch_query(store, demo_settings, DEMO_QUERY, max_results=DEMO_FETCH_MAX)
-            except LitfeedError:
-                pass  # offline: an empty demo still shows the app; `litfeed ingest` fills it
         password = secrets.token_urlsafe(9)
         accounts.register(store, demo_settings, email=DEMO_EMAIL, password=password,
                           name="Demo reader", by_admin=True)

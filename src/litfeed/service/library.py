@@ -11,17 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from litfeed.errors import Conflict, InvalidInput, NotFound
 from litfeed.models import (
     DISLIKE_REASONS,
     Collection,
+    Paper,
     Reaction,
     ReactionValue,
     SavedPaper,
     SortSaved,
 )
+from litfeed.service.papers import check_pmid
+from litfeed.service.text import plain_text
 from litfeed.store import Store
 from litfeed.store import library as store_library
 from litfeed.store import papers as store_papers
@@ -41,7 +45,7 @@ def _paper_must_exist(store: Store, pmid: str) -> None:
 
 def clean_collection_name(name: str | None) -> str:
     """:raise InvalidInput: empty, too long, or containing control characters."""
-    cleaned = " ".join((name or "").split())
+    cleaned = " ".join(plain_text(name, "a collection name").split())
     if not cleaned:
         raise InvalidInput("a collection needs a name")
     if len(cleaned) > MAX_COLLECTION_NAME:
@@ -58,7 +62,7 @@ def react(store: Store, user_id: int, pmid: str, value: str | None,
 
     :raise NotFound: unknown PMID. :raise InvalidInput: unknown value or reason.
     """
-    pmid = pmid.strip()
+    pmid = check_pmid(pmid)
     if value in (None, "", "none"):
         clear_reaction(store, user_id, pmid)
         return None
@@ -82,12 +86,12 @@ def react(store: Store, user_id: int, pmid: str, value: str | None,
 def clear_reaction(store: Store, user_id: int, pmid: str) -> None:
     """Remove the reader's reaction (a no-op when there is none)."""
     with store.transaction() as conn:
-        store_library.delete_reaction(conn, user_id=user_id, pmid=pmid.strip())
+        store_library.delete_reaction(conn, user_id=user_id, pmid=check_pmid(pmid))
 
 
 def find_reaction(store: Store, user_id: int, pmid: str) -> Reaction | None:
     with store.read() as conn:
-        return store_library.find_reaction(conn, user_id=user_id, pmid=pmid)
+        return store_library.find_reaction(conn, user_id=user_id, pmid=check_pmid(pmid))
 
 
 def reactions_for(store: Store, user_id: int, pmids: list[str]) -> dict[str, Reaction]:
@@ -109,12 +113,31 @@ class PaperState:
         return [c.name for c in self.saved_in]
 
 
-def paper_state(store: Store, user_id: int, pmid: str) -> PaperState:
-    with store.read() as conn:
-        reaction = store_library.find_reaction(conn, user_id=user_id, pmid=pmid)
-        where = store_library.paper_in_collections(conn, user_id=user_id, pmid=pmid)
+def _state(conn: Connection, user_id: int, pmid: str) -> PaperState:
+    reaction = store_library.find_reaction(conn, user_id=user_id, pmid=pmid)
+    where = store_library.paper_in_collections(conn, user_id=user_id, pmid=pmid)
     return PaperState(reaction=reaction, saved_in=where.holding, collections=where.collections,
                       note=where.note)
+
+
+def paper_state(store: Store, user_id: int, pmid: str) -> PaperState:
+    pmid = check_pmid(pmid)
+    with store.read() as conn:
+        return _state(conn, user_id, pmid)
+
+
+def read_paper(store: Store, pmid: str, user_id: int | None) -> tuple[Paper, PaperState | None]:
+    """The paper and, for a signed-in reader, what they did with it: one connection, three
+    queries (the paper page's whole read).
+
+    :raise NotFound: unknown PMID.
+    """
+    pmid = check_pmid(pmid)
+    with store.read() as conn:
+        paper = store_papers.find_paper(conn, pmid)
+        if paper is None:
+            raise NotFound(f"paper {pmid} is not in the store")
+        return paper, (_state(conn, user_id, pmid) if user_id is not None else None)
 
 
 @dataclass(frozen=True)
@@ -212,7 +235,7 @@ def delete_collection(store: Store, user_id: int, collection_id: int) -> None:
 def _clean_note(note: str | None) -> str | None:
     if note is None:
         return None
-    cleaned = note.strip()
+    cleaned = plain_text(note, "a note").strip()
     if len(cleaned) > MAX_NOTE:
         raise InvalidInput(f"a note has at most {MAX_NOTE} characters")
     return cleaned or None
@@ -220,6 +243,7 @@ def _clean_note(note: str | None) -> str | None:
 
 def saved_in(store: Store, user_id: int, pmid: str) -> list[str]:
     """Names of the reader's collections that hold ``pmid``."""
+    pmid = check_pmid(pmid)
     with store.read() as conn:
         return [c.name for c in store_library.collections_with(conn, user_id=user_id, pmid=pmid)]
 
@@ -231,7 +255,7 @@ def save(store: Store, user_id: int, pmid: str, collection: str | None = None,
 
     :raise NotFound: unknown PMID.
     """
-    pmid = pmid.strip()
+    pmid = check_pmid(pmid)
     name = clean_collection_name(collection or DEFAULT_COLLECTION)
     new_note = _clean_note(note)
     _paper_must_exist(store, pmid)
@@ -253,7 +277,7 @@ def unsave(store: Store, user_id: int, pmid: str, collection: str | None = DEFAU
 
     :raise NotFound: the reader has no collection of that name.
     """
-    pmid = pmid.strip()
+    pmid = check_pmid(pmid)
     with store.transaction() as conn:
         if collection is None:
             store_library.remove_everywhere(conn, user_id=user_id, pmid=pmid)
@@ -273,7 +297,7 @@ def set_collections(store: Store, user_id: int, pmid: str, names: list[str]
 
     :raise NotFound: unknown PMID.
     """
-    pmid = pmid.strip()
+    pmid = check_pmid(pmid)
     wanted_names = list(dict.fromkeys(clean_collection_name(n) for n in names if n.strip()))
     _paper_must_exist(store, pmid)
     at = utc_now()
@@ -297,7 +321,8 @@ def set_note(store: Store, user_id: int, pmid: str, note: str | None) -> str | N
     """
     cleaned = _clean_note(note)
     with store.transaction() as conn:
-        if store_library.set_note(conn, user_id=user_id, pmid=pmid.strip(), note=cleaned) == 0:
+        if store_library.set_note(conn, user_id=user_id, pmid=check_pmid(pmid),
+                                  note=cleaned) == 0:
             raise NotFound(f"paper {pmid} is not in your saved papers")
     return cleaned
 

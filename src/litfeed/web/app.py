@@ -14,7 +14,6 @@ from fastapi.staticfiles import StaticFiles
 
 from litfeed.config import Settings
 from litfeed.store import Store
-from litfeed.web.blocks import PaperBlock
 from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
@@ -52,7 +51,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store if store is not None else Store.open(settings)
     app.state.templates = make_templates()
-    app.state.paper_blocks = []  # list[PaperBlock]; see web/blocks.py
+    app.state.paper_blocks = []  # PaperBlocks under the abstract; see web/blocks.add_block
     install_error_handlers(app)
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
@@ -67,5 +66,3 @@ def app_from_env() -> FastAPI:
     """Factory for uvicorn's import string (``litfeed.web.app:app_from_env``)."""
     return create_app(Settings.from_env())
 
-
-__all__ = ["PaperBlock", "app_from_env", "create_app"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -37,6 +37,8 @@ async def get_settings(request: Request) -> Settings:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+#: a row id in a path (collections, tokens): bounded so it always fits the database's integer
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def resolve_auth(request: Request) -> SignedIn | None:

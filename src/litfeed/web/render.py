@@ -92,6 +92,23 @@ def make_templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+class LazyToken:
+    """The CSRF token, made only if the page has a form that prints it: a reader who only
+    reads gets no pre-session cookie."""
+
+    def __init__(self, request: Request, settings: Settings, session_csrf: str | None) -> None:
+        self._args = (request, settings, session_csrf)
+        self._value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = csrf_token_for(*self._args)
+        return self._value
+
+    def __html__(self) -> str:
+        return str(self)
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            auth: SignedIn | None, status: int = 200) -> HTMLResponse:
     """Render a page with what every page needs: who is signed in and the CSRF token."""
@@ -100,7 +117,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     ctx = dict(context or {})
     session_csrf = auth.csrf_token if auth is not None else None
     ctx.setdefault("user", auth.user if auth is not None else None)
-    ctx.setdefault("csrf_token", csrf_token_for(request, settings, session_csrf))
+    ctx.setdefault("csrf_token", LazyToken(request, settings, session_csrf))
     ctx.setdefault("registration_open", settings.registration == "open")
     response = templates.TemplateResponse(request, template, ctx, status_code=status)
     attach_csrf_cookie(request, response, settings)

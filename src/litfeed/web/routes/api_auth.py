@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from litfeed.service import accounts
-from litfeed.web.deps import AdminUser, CurrentUser, SettingsDep, StoreDep
+from litfeed.web.deps import AdminUser, CurrentUser, RowId, SettingsDep, StoreDep
 from litfeed.web.security import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -104,7 +104,7 @@ def list_tokens(auth: CurrentUser, store: StoreDep) -> dict[str, Any]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, auth: CurrentUser, store: StoreDep) -> Response:
+def revoke_token(token_id: RowId, auth: CurrentUser, store: StoreDep) -> Response:
     accounts.revoke_token(store, auth.user.id, token_id)
     return Response(status_code=204)
 

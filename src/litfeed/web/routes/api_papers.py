@@ -50,10 +50,9 @@ def get_paper(pmid: str, store: StoreDep, settings: SettingsDep,
     `saved_in` (collection names) and `note`."""
     if not settings.public and auth is None:
         raise Unauthorized("this server is not public; sign in first")
-    paper = papers.get_paper(store, pmid)
+    paper, state = library.read_paper(store, pmid, auth.user.id if auth else None)
     out = paper.to_json()
-    if auth is not None:
-        state = library.paper_state(store, auth.user.id, paper.pmid)
+    if state is not None:
         out["reaction"] = state.reaction.value if state.reaction else None
         out["reaction_reason"] = state.reaction.reason if state.reaction else None
         out["saved_in"] = state.saved_names

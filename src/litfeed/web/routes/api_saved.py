@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from litfeed.service import library
-from litfeed.web.deps import CurrentUser, StoreDep
+from litfeed.web.deps import CurrentUser, RowId, StoreDep
 
 router = APIRouter(prefix="/api", tags=["saved papers"])
 
@@ -82,13 +82,13 @@ def create_collection(body: CollectionBody, auth: CurrentUser,
 
 
 @router.patch("/collections/{collection_id}")
-def rename_collection(collection_id: int, body: CollectionBody, auth: CurrentUser,
+def rename_collection(collection_id: RowId, body: CollectionBody, auth: CurrentUser,
                       store: StoreDep) -> dict[str, Any]:
     return library.rename_collection(store, auth.user.id, collection_id, body.name).to_json()
 
 
 @router.delete("/collections/{collection_id}", status_code=204)
-def delete_collection(collection_id: int, auth: CurrentUser, store: StoreDep) -> Response:
+def delete_collection(collection_id: RowId, auth: CurrentUser, store: StoreDep) -> Response:
     """Delete the collection; its papers stay in the caller's other collections."""
     library.delete_collection(store, auth.user.id, collection_id)
     return Response(status_code=204)

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from litfeed.service.text import is_plain
 from litfeed.web.errors import wants_json
 
 
@@ -20,7 +21,7 @@ def safe_next(value: object, default: str) -> str:
     """A local path to return to; anything else (another host, a scheme) gives ``default``."""
     if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
         return default
-    if "\\" in value or "\n" in value or "\r" in value or len(value) > 2000:
+    if "\\" in value or not is_plain(value) or "\n" in value or len(value) > 2000:
         return default
     return value
 

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from litfeed.errors import InvalidInput, LitfeedError, RateLimited
 from litfeed.service import accounts
 from litfeed.service.accounts import SignedIn
-from litfeed.web.deps import CheckedForm, CurrentUser, OptionalUser, SettingsDep, StoreDep
+from litfeed.web.deps import CheckedForm, CurrentUser, OptionalUser, RowId, SettingsDep, StoreDep
 from litfeed.web.render import render
 from litfeed.web.routes.api_auth import client_ip
 from litfeed.web.routes.forms import field, safe_next
@@ -129,7 +129,7 @@ def create_token(request: Request, auth: CurrentUser, form: CheckedForm,
 
 
 @router.post("/settings/tokens/{token_id}/delete")
-def revoke_token(token_id: int, request: Request, auth: CurrentUser, form: CheckedForm,
+def revoke_token(token_id: RowId, request: Request, auth: CurrentUser, form: CheckedForm,
                  store: StoreDep) -> Response:
     accounts.revoke_token(store, auth.user.id, token_id)
     return RedirectResponse("/settings", status_code=303)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from litfeed.errors import Unauthorized
-from litfeed.models import Paper
 from litfeed.service import library, papers
 from litfeed.service.accounts import SignedIn
 from litfeed.web import paper_view
@@ -53,8 +52,7 @@ def home(request: Request, store: StoreDep, settings: SettingsDep, auth: Optiona
 def paper_page(pmid: str, request: Request, store: StoreDep, settings: SettingsDep,
                auth: OptionalUser) -> Response:
     _public_or_signed_in(settings, auth)
-    paper: Paper = papers.get_paper(store, pmid)
-    state = library.paper_state(store, auth.user.id, paper.pmid) if auth else None
+    paper, state = library.read_paper(store, pmid, auth.user.id if auth else None)
     return render(request, "pages/paper.html", {
         "paper": paper, "state": state, "view": paper_view,
         "badges": paper_view.badges(paper),

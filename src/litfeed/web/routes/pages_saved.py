@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from litfeed.service import library
 from litfeed.web import paper_view
-from litfeed.web.deps import CheckedForm, CurrentUser, StoreDep
+from litfeed.web.deps import CheckedForm, CurrentUser, RowId, StoreDep
 from litfeed.web.render import render
 from litfeed.web.routes.forms import done, field
 
@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/saved")
 def saved_page(request: Request, auth: CurrentUser, store: StoreDep,
-               collection: int | None = Query(None, ge=1),
+               collection: int | None = Query(None, ge=1, le=2_147_483_647),
                sort: Literal["saved", "published"] = "saved") -> Response:
     uid = auth.user.id
     chosen = library.get_collection(store, uid, collection) if collection else None
@@ -43,14 +43,14 @@ def create_collection(request: Request, auth: CurrentUser, form: CheckedForm,
 
 
 @router.post("/saved/collections/{collection_id}/rename")
-def rename_collection(collection_id: int, request: Request, auth: CurrentUser,
+def rename_collection(collection_id: RowId, request: Request, auth: CurrentUser,
                       form: CheckedForm, store: StoreDep) -> Response:
     renamed = library.rename_collection(store, auth.user.id, collection_id, field(form, "name"))
     return done(request, form, f"/saved?collection={collection_id}", renamed.to_json())
 
 
 @router.post("/saved/collections/{collection_id}/delete")
-def delete_collection(collection_id: int, request: Request, auth: CurrentUser,
+def delete_collection(collection_id: RowId, request: Request, auth: CurrentUser,
                       form: CheckedForm, store: StoreDep) -> Response:
     library.delete_collection(store, auth.user.id, collection_id)
     if field(form, "next").startswith(f"/saved?collection={collection_id}"):
