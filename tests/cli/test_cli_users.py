@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,3 +117,40 @@ def test_demo_never_wipes_a_folder_it_did_not_make(run: Callable[..., CliResult]
 def test_serve_help_lists_its_options(run: Callable[..., CliResult]) -> None:
     r = run("serve", "--help")
     assert all(opt in r.stdout for opt in ("--host", "--port", "--workers", "--db"))
+
+
+def test_serve_runs_the_app(cli_env: dict[str, str], store: Store) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, **cli_env,
+           "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", "from litfeed.cli import main; main()",
+                             "serve", "--port", str(port), "--no-access-log"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "litfeed serve did not answer in 30 s"
+                time.sleep(0.2)
+        assert r.json() == {"status": "ok", "papers": 0}
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert page.status_code == 200 and "content-security-policy" in page.headers
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if proc.stderr:
+            proc.stderr.close()
