@@ -223,8 +223,9 @@ def main() -> None:
             try:
                 for mode in args.scenarios.split(","):
                     log(f"  {labels[mode]}: {args.clients} clients for {args.duration} s…")
-                    rows.append((backend, labels[mode], wrk(port, script, data, mode,
-                                                            args.clients, args.duration)))
+                    result = wrk(port, script, data, mode, args.clients, args.duration)
+                    log(f"    {json.dumps(result)}")
+                    rows.append((backend, labels[mode], result))
             finally:
                 server.terminate()
                 server.wait(timeout=30)
