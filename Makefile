@@ -8,7 +8,7 @@ PYTHON ?= python3
 DEMO_DIR ?= .demo-data
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench browser-deps postgres clean
+.PHONY: install demo test lint bench browser-deps bench-deps postgres clean
 
 install: $(STAMP)
 
@@ -26,6 +26,12 @@ browser-deps:
 	  || echo "warning: could not install chromium; browser tests will be skipped"; \
 	fi
 
+# wrk, the load generator bench/web.py drives (Debian package).
+bench-deps:
+	@command -v wrk >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || \
+	  echo "warning: could not install wrk; bench/web.py needs it"
+
 # The local PostgreSQL server the suite creates its throwaway databases on.
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
@@ -39,8 +45,9 @@ lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
 
-bench: install postgres
+bench: install postgres bench-deps
 	$(PY) bench/ingest.py
+	$(PY) bench/web.py
 
 demo: install
 	$(LITFEED) demo --data-dir $(DEMO_DIR)

@@ -28,6 +28,19 @@ def _bool(value: str, name: str) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean; expected true or false")
 
 
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+    if number < 1:
+        raise ConfigError(f"{name}={value!r}; expected a number of at least 1")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -47,6 +60,14 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "litfeed@localhost"
     ingest_batch_size: int = 2000
+    # --- web: sessions, cookies, login throttling, password hashing
+    session_days: int = 30  # a session cookie lives this long, then the reader logs in again
+    cookie_secure: str = "auto"  # auto (Secure when served over https) | true | false
+    login_max_failures: int = 5  # failed logins per account within the window before a 429
+    login_max_failures_ip: int = 30  # failed logins from one IP (any account) within the window
+    login_window_s: int = 900
+    argon2_time_cost: int = 3  # argon2id parameters (RFC 9106 low-memory profile by default)
+    argon2_memory_kib: int = 65536
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -56,6 +77,10 @@ class Settings:
         if self.registration not in {"open", "closed"}:
             raise ConfigError(
                 f"LITFEED_REGISTRATION={self.registration!r}; expected open or closed"
+            )
+        if self.cookie_secure not in {"auto", "true", "false"}:
+            raise ConfigError(
+                f"LITFEED_COOKIE_SECURE={self.cookie_secure!r}; expected auto, true or false"
             )
 
     @property
@@ -97,4 +122,11 @@ class Settings:
             smtp_host=env.get("LITFEED_SMTP_HOST") or None,
             smtp_port=int(env.get("LITFEED_SMTP_PORT", "25")),
             smtp_from=env.get("LITFEED_SMTP_FROM", "litfeed@localhost"),
+            session_days=_int(env, "LITFEED_SESSION_DAYS", 30),
+            cookie_secure=env.get("LITFEED_COOKIE_SECURE", "auto").strip().lower(),
+            login_max_failures=_int(env, "LITFEED_LOGIN_MAX_FAILURES", 5),
+            login_max_failures_ip=_int(env, "LITFEED_LOGIN_MAX_FAILURES_IP", 30),
+            login_window_s=_int(env, "LITFEED_LOGIN_WINDOW_S", 900),
+            argon2_time_cost=_int(env, "LITFEED_ARGON2_TIME_COST", 3),
+            argon2_memory_kib=_int(env, "LITFEED_ARGON2_MEMORY_KIB", 65536),
         )

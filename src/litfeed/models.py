@@ -7,9 +7,17 @@ rows or HTTP requests. ``Paper.to_json`` is the paper JSON of the interface cont
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 ReactionValue = Literal["like", "dislike"]
+#: why a reader disliked a paper (optional); the feed may learn from it
+DISLIKE_REASONS: dict[str, str] = {
+    "off_topic": "Off topic",
+    "already_read": "Already read",
+    "weak_study": "Weak study",
+}
+SortSaved = Literal["saved", "published"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,3 +257,74 @@ class Scored:
     pmid: str
     score: float
     why: tuple[str, ...] = ()
+
+
+# --- people and their libraries -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An account. The password hash never leaves the store layer's account functions."""
+
+    id: int
+    email: str
+    name: str | None = None
+    is_admin: bool = False
+    created_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "email": self.email, "name": self.name, "is_admin": self.is_admin}
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """A reader's like or dislike of one paper; a dislike may say why (``DISLIKE_REASONS``)."""
+
+    pmid: str
+    value: ReactionValue
+    reason: str | None = None
+    created_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pmid": self.pmid, "value": self.value, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A named list of saved papers belonging to one reader; ``count`` is how many it holds."""
+
+    id: int
+    name: str
+    count: int = 0
+    created_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "count": self.count}
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPaper:
+    """One paper in a reader's library: when it was last saved, where, and the reader's note.
+
+    ``paper`` is None when the PMID has since been deleted from the store (the item is kept so
+    the reader does not silently lose it).
+    """
+
+    pmid: str
+    saved_at: datetime
+    collections: tuple[str, ...]
+    note: str | None = None
+    paper: Paper | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.paper
+        return {
+            "pmid": self.pmid,
+            "title": p.title if p else None,
+            "journal": (p.journal.iso_abbrev or p.journal.title) if p else None,
+            "year": p.year if p else None,
+            "published": p.published if p else None,
+            "saved_at": self.saved_at.isoformat(),
+            "collections": list(self.collections),
+            "note": self.note,
+        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,15 +13,34 @@ from litfeed.store import Store
 from litfeed.store import papers as store_papers
 from litfeed.store import schema as s
 
+PMID_RE = re.compile(r"[0-9]{1,20}")
+
+
+def check_pmid(pmid: str) -> str:
+    """``pmid`` trimmed; anything that is not a PMID cannot be stored, so it is not found.
+
+    :raise NotFound: not 1-20 ASCII digits (and never sent to the database).
+    """
+    cleaned = (pmid or "").strip()
+    if not PMID_RE.fullmatch(cleaned):
+        raise NotFound(f"{cleaned[:40]!r} is not a PMID (a PMID is a number)")
+    return cleaned
+
 
 def get_paper(store: Store, pmid: str) -> Paper:
     """:raise NotFound: when the PMID is not stored (never loaded, or deleted)."""
-    pmid = pmid.strip()
+    pmid = check_pmid(pmid)
     with store.read() as conn:
         paper = store_papers.find_paper(conn, pmid)
     if paper is None:
         raise NotFound(f"paper {pmid} is not in the store")
     return paper
+
+
+def list_newest(store: Store, *, limit: int = 20, offset: int = 0) -> list[Paper]:
+    """Dated papers, newest publication first (the home page before there is a feed)."""
+    with store.read() as conn:
+        return store_papers.list_newest(conn, limit=limit, offset=offset)
 
 
 def stats(store: Store) -> dict[str, Any]:

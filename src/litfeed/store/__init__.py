@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -40,6 +41,11 @@ class Store:
     def __init__(self, engine: Engine, schema_version: str) -> None:
         self.engine = engine
         self.schema_version = schema_version
+        # SQLite has one writer at a time; threads of one process queue here, woken at once,
+        # instead of in SQLite's busy handler, which sleeps 1-100 ms between tries (the web
+        # app's write latency under concurrent requests). Re-entrant: harmless if nested.
+        self._write_lock: threading.RLock | None = (
+            threading.RLock() if engine.dialect.name == "sqlite" else None)
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -67,7 +73,7 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         """One explicit transaction: committed when the block ends, rolled back on error."""
         try:
-            with self.engine.begin() as conn:
+            with self._write_lock or nullcontext(), self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
             translated = _storage_error(exc)

@@ -255,6 +255,10 @@ def find_paper(conn: Connection, pmid: str) -> Paper | None:
     return Paper.from_doc(orjson.loads(doc)) if doc is not None else None
 
 
+def paper_exists(conn: Connection, pmid: str) -> bool:
+    return conn.execute(select(s.papers.c.pmid).where(s.papers.c.pmid == pmid)).first() is not None
+
+
 def get_papers(conn: Connection, pmids: Sequence[str]) -> dict[str, Paper]:
     """The stored papers among ``pmids`` (missing ones are simply absent)."""
     out: dict[str, Paper] = {}
@@ -288,3 +292,14 @@ def touch_change_log(conn: Connection, pmids: Sequence[str], op: str) -> None:
 def mark_updated(conn: Connection, pmid: str) -> None:
     conn.execute(update(s.papers).where(s.papers.c.pmid == pmid)
                  .values(updated_at=datetime.now(UTC)))
+
+
+def list_newest(conn: Connection, *, limit: int = 20, offset: int = 0) -> list[Paper]:
+    """Dated papers, newest first (what the home page shows before there is a feed).
+
+    Undated papers are left out rather than sorted, so both backends can walk the index.
+    """
+    rows = conn.execute(select(s.papers.c.doc).where(s.papers.c.published.is_not(None))
+                        .order_by(s.papers.c.published.desc(), s.papers.c.pmid.desc())
+                        .limit(limit).offset(offset))
+    return [Paper.from_json(json.loads(row.doc)) for row in rows]

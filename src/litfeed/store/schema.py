@@ -78,6 +78,7 @@ papers = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_papers_doi", "doi"),
     Index("ix_papers_year", "year"),
+    Index("ix_papers_published", "published"),  # newest-first lists (0002)
 )
 
 authors = Table(

@@ -1,0 +1,68 @@
+"""The web app: ``create_app(settings)`` builds it; nothing is created at import time.
+
+``app_from_env`` is the factory uvicorn imports when ``litfeed serve --workers N`` starts
+several processes (each builds its own app and store from the environment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from litfeed.config import Settings
+from litfeed.store import Store
+from litfeed.web.errors import install_error_handlers
+from litfeed.web.render import STATIC_DIR, make_templates
+from litfeed.web.routes import (
+    api_auth,
+    api_papers,
+    api_saved,
+    pages_account,
+    pages_meta,
+    pages_papers,
+    pages_saved,
+)
+from litfeed.web.security import SecurityHeadersMiddleware
+
+DESCRIPTION = """The litfeed JSON API. Authenticate with the session cookie from
+`POST /api/auth/login` or with `Authorization: Bearer TOKEN` (`POST /api/tokens`).
+Errors are `{"error": code, "message": text}` with a 4xx status."""
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """The app for ``settings``; pass ``store`` to share an open one (tests, the CLI).
+
+    :raise ConfigError: production settings with the development secret key.
+    """
+    settings.check_production()
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            app.state.store.close()
+
+    app = FastAPI(title="litfeed", version="0.1.0", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store if store is not None else Store.open(settings)
+    app.state.templates = make_templates()
+    app.state.paper_blocks = []  # PaperBlocks under the abstract; see web/blocks.add_block
+    install_error_handlers(app)
+    for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
+                   pages_saved):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    pages_meta.mount_docs_assets(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn's import string (``litfeed.web.app:app_from_env``)."""
+    return create_app(Settings.from_env())
+
