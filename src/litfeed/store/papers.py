@@ -302,4 +302,4 @@ def list_newest(conn: Connection, *, limit: int = 20, offset: int = 0) -> list[P
     rows = conn.execute(select(s.papers.c.doc).where(s.papers.c.published.is_not(None))
                         .order_by(s.papers.c.published.desc(), s.papers.c.pmid.desc())
                         .limit(limit).offset(offset))
-    return [Paper.from_json(json.loads(row.doc)) for row in rows]
+    return [Paper.from_doc(orjson.loads(row.doc)) for row in rows]
