@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from rank_support import read_abstracts
 
 from litfeed.models import AbstractSection, Paper
 from litfeed.rank import onnx_export
@@ -15,7 +17,6 @@ from litfeed.rank.embeddings import (
     iter_embeddings,
     paper_text,
 )
-from rank_support import read_abstracts
 
 # Depression trials (bupropion) from the ADHD review; heart failure and infarction trials from
 # the ACE inhibitor review.
@@ -71,6 +72,7 @@ def test_int8_model_stays_within_cosine_099_of_fp32(
     assert cosines.min() >= 0.98
 
 
+@pytest.mark.slow
 def test_fp32_graph_matches_sentence_transformers(fp32: OnnxEmbedder, sample: list[str]) -> None:
     """The hand-built ONNX graph computes what the reference PyTorch model computes."""
     pytest.importorskip("sentence_transformers")
@@ -195,7 +197,7 @@ class _CountingEmbedder:
     def __init__(self) -> None:
         self.batches: list[int] = []
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.batches.append(len(texts))
         return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from litfeed.errors import InvalidInput, NotFound, ParseError
 from litfeed.rank.ann import recall_at_k
-from litfeed.rank.vectors import VectorIndex
+from litfeed.rank.vectors import Dtype, VectorIndex
 
 DIM = 32
 
@@ -37,9 +37,11 @@ def data() -> tuple[list[str], np.ndarray]:
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int8"])
-def test_exact_search_returns_the_true_top_k(dtype: str, data: tuple[list[str], np.ndarray]) -> None:
+def test_exact_search_returns_the_true_top_k(
+    dtype: Dtype, data: tuple[list[str], np.ndarray]
+) -> None:
     pmids, vectors = data
-    index = VectorIndex(DIM, dtype=dtype)  # type: ignore[arg-type]
+    index = VectorIndex(DIM, dtype=dtype)
     index.add(pmids, vectors)
     rng = np.random.default_rng(2)
     for query in rng.standard_normal((20, DIM)).astype(np.float32):
@@ -72,7 +74,9 @@ def test_exclude_and_k_larger_than_the_index() -> None:
     assert VectorIndex(DIM).search(vectors[0], k=5) == []
 
 
-def test_deleted_and_replaced_vectors_are_never_returned(data: tuple[list[str], np.ndarray]) -> None:
+def test_deleted_and_replaced_vectors_are_never_returned(
+    data: tuple[list[str], np.ndarray],
+) -> None:
     pmids, vectors = data
     index = VectorIndex(DIM)
     index.add(pmids, vectors)
@@ -92,10 +96,10 @@ def test_deleted_and_replaced_vectors_are_never_returned(data: tuple[list[str], 
 @pytest.mark.parametrize("dtype", ["float32", "int8"])
 @pytest.mark.parametrize("mmap", [True, False])
 def test_save_and_load_round_trip(
-    tmp_path: Path, dtype: str, mmap: bool, data: tuple[list[str], np.ndarray]
+    tmp_path: Path, dtype: Dtype, mmap: bool, data: tuple[list[str], np.ndarray]
 ) -> None:
     pmids, vectors = data
-    index = VectorIndex(DIM, dtype=dtype, model="m", version="v1")  # type: ignore[arg-type]
+    index = VectorIndex(DIM, dtype=dtype, model="m", version="v1")
     index.add(pmids, vectors)
     index.delete(pmids[:10])
     path = tmp_path / "vectors.idx"
@@ -146,10 +150,10 @@ def test_bad_input_is_refused() -> None:
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int8"])
-def test_hnsw_recall_at_10_is_at_least_095(dtype: str) -> None:
+def test_hnsw_recall_at_10_is_at_least_095(dtype: Dtype) -> None:
     vectors = clustered(4000, 96, seed=5)
     pmids = [str(i) for i in range(len(vectors))]
-    index = VectorIndex(96, dtype=dtype, ann_threshold=1000)  # type: ignore[arg-type]
+    index = VectorIndex(96, dtype=dtype, ann_threshold=1000)
     index.add(pmids, vectors)
     rng = np.random.default_rng(6)
     queries = vectors[rng.integers(0, len(vectors), 100)] + 0.3 * rng.standard_normal((100, 96))

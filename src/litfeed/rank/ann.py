@@ -9,7 +9,7 @@ the graph at once, so search never returns a deleted paper.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +76,9 @@ class HnswGraph:
         self._index.load(str(path))
 
 
-def recall_at_k(exact: Sequence[Sequence[str]], approximate: Sequence[Sequence[str]]) -> float:
+def recall_at_k(
+    exact: Sequence[Sequence[Hashable]], approximate: Sequence[Sequence[Hashable]]
+) -> float:
     """Mean share of each query's exact top-k that the approximate search also returned."""
     if len(exact) != len(approximate):
         raise InvalidInput("recall_at_k needs one approximate result list per exact one")

@@ -188,10 +188,15 @@ class OnnxEmbedder:
             out[rows] = self.encode_ids(ids, mask)
         return out
 
-    def encode_ids(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        """The model on already tokenized, padded ``int64[batch, seq]`` input (with [CLS]/[SEP])."""
+    def encode_ids(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray, *, normalize: bool = True
+    ) -> np.ndarray:
+        """The model on tokenized, padded ``int64[batch, seq]`` input (with [CLS] and [SEP]).
+
+        ``normalize=False`` returns the mean-pooled vectors before L2 normalisation.
+        """
         result = self._session.run(
-            [onnx_export.OUTPUT],
+            [onnx_export.OUTPUT if normalize else onnx_export.POOLED],
             {onnx_export.INPUT_IDS: input_ids, onnx_export.ATTENTION_MASK: attention_mask},
         )
         return np.asarray(result[0], dtype=np.float32)

@@ -34,6 +34,8 @@ OPSET = 18
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
 OUTPUT = "embedding"
+#: The mean-pooled vector before normalisation (its length matters when distilling a static table).
+POOLED = "pooled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,8 @@ def build_graph(model: PackagedModel) -> onnx.ModelProto:
     summed = g.op("ReduceSum", [g.op("Mul", [x, mask_3d]), axis1], keepdims=0)
     counts = g.op("Max", [g.op("ReduceSum", [mask_3d, axis1], keepdims=0),
                           g.const("tiny", np.array(1e-9, np.float32))])
-    pooled = g.op("Div", [summed, counts])
+    pooled = POOLED
+    g.nodes.append(helper.make_node("Div", [summed, counts], [pooled]))
     norm = g.op("Max", [g.op("ReduceL2", [pooled, axis1], keepdims=1),
                         g.const("eps12", np.array(1e-12, np.float32))])
     g.nodes.append(helper.make_node("Div", [pooled, norm], [OUTPUT]))
@@ -185,7 +188,8 @@ def build_graph(model: PackagedModel) -> onnx.ModelProto:
         "all-MiniLM-L6-v2",
         [helper.make_tensor_value_info(INPUT_IDS, TensorProto.INT64, ["batch", "seq"]),
          helper.make_tensor_value_info(ATTENTION_MASK, TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", hidden])],
+        [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", hidden]),
+         helper.make_tensor_value_info(POOLED, TensorProto.FLOAT, ["batch", hidden])],
         g.initializers,
     )
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
