@@ -60,6 +60,8 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "litfeed@localhost"
     ingest_batch_size: int = 2000
+    embed_after_ingest: bool = True  # start `litfeed embed` in the background after an ingest
+    model_dir: Path | None = None  # the exported ONNX models; default $LITFEED_DATA_DIR/models
     # --- web: sessions, cookies, login throttling, password hashing
     session_days: int = 30  # a session cookie lives this long, then the reader logs in again
     cookie_secure: str = "auto"  # auto (Secure when served over https) | true | false
@@ -122,6 +124,9 @@ class Settings:
             smtp_host=env.get("LITFEED_SMTP_HOST") or None,
             smtp_port=int(env.get("LITFEED_SMTP_PORT", "25")),
             smtp_from=env.get("LITFEED_SMTP_FROM", "litfeed@localhost"),
+            model_dir=Path(env["LITFEED_MODEL_DIR"]) if env.get("LITFEED_MODEL_DIR") else None,
+            embed_after_ingest=_bool(env.get("LITFEED_EMBED_AFTER_INGEST", "true"),
+                                     "LITFEED_EMBED_AFTER_INGEST"),
             session_days=_int(env, "LITFEED_SESSION_DAYS", 30),
             cookie_secure=env.get("LITFEED_COOKIE_SECURE", "auto").strip().lower(),
             login_max_failures=_int(env, "LITFEED_LOGIN_MAX_FAILURES", 5),
