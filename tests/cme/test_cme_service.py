@@ -15,9 +15,8 @@ from litfeed.config import Settings
 from litfeed.errors import Conflict, Incomplete, InvalidInput, NotFound
 from litfeed.models import User
 from litfeed.service import accounts, cme, cme_capture, reading
-from litfeed.store import Store
+from litfeed.store import Store, user_settings
 from litfeed.store import schema as s
-from litfeed.store import user_settings
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CYCLE = {"question": "Does adding CBT to an SSRI raise remission?", "query": "cbt ssri",

@@ -85,7 +85,7 @@ def _entry(number: int, entry: Entry, st: dict[str, ParagraphStyle]) -> KeepToge
     application = entry.application + (f": {entry.application_text}"
                                        if entry.application_text else "")
     rows.append([_p("Application to practice", st["small"]), _p(application, st["body"])])
-    table = Table(rows, colWidths=[34 * mm, None])
+    table = Table(rows, colWidths=[40 * mm, None])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -128,7 +128,8 @@ def to_pdf(transcript: Transcript) -> bytes:
            st["small"]),
     ]
     if transcript.provider_name:
-        story.append(_p(f"Provider: {transcript.provider_name}", st["body"]))
+        role = "Accredited provider" if transcript.accredited else "Submitted to"
+        story.append(_p(f"{role}: {transcript.provider_name}", st["body"]))
     story += [_p("Activities", st["h2"])]
     if not transcript.entries:
         story.append(_p("No completed learning cycles in this period.", st["body"]))
