@@ -229,3 +229,18 @@ def test_deleting_the_account_deletes_the_log(store: Store, cme_settings: Settin
         owners = {r.user_id for r in conn.execute(select(s.cme_activities.c.user_id))}
         audit_owners = {r.user_id for r in conn.execute(select(s.cme_audit.c.user_id))}
     assert owners == audit_owners == {bo.id}
+
+
+def test_the_whole_log_exports_as_json(store: Store, cme_settings: Settings,
+                                       people: tuple[User, User]) -> None:
+    from litfeed.service import cme_transcript
+
+    ana, bo = people
+    done = cme.complete(store, cme_settings, ana.id, CYCLE, now=T0)
+    cme.save_draft(store, cme_settings, ana.id, {"question": "Later?"}, now=T0)
+    cme.complete(store, cme_settings, bo.id, CYCLE, now=T0)
+    data = cme_transcript.export_log(store, ana.id, now=T0)
+    assert [(a["status"], a["question"]) for a in data["activities"]] == [
+        ("completed", CYCLE["question"]), ("draft", "Later?")]
+    assert data["activities"][0]["credits"] == 0.5 and data["activities"][0]["id"] == done.id
+    assert [r["action"] for r in data["audit"]] == ["complete", "draft"]

@@ -8,8 +8,10 @@ not a write).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
+from litfeed.errors import StorageError
 from litfeed.service.papers import check_pmid
 from litfeed.service.text import is_plain
 from litfeed.store import Store, user_settings
@@ -17,6 +19,7 @@ from litfeed.store import reading as store_reading
 from litfeed.store.clock import now as utc_now
 from litfeed.store.reading import ViewRow
 
+log = logging.getLogger("litfeed.reading")
 REPEAT_WINDOW = timedelta(minutes=30)
 MAX_QUERY = 1000
 
@@ -39,7 +42,8 @@ def record_view(store: Store, user_id: int, pmid: str, query: str | None = None,
                 now: datetime | None = None) -> bool:
     """Remember that the reader opened ``pmid`` (from the search ``query``, if any).
 
-    Returns whether a row was written: False with personalization off, or for a repeat.
+    Returns whether a row was written: False with personalization off, for a repeat, or when
+    the store cannot be written (logged; the page is still served).
     """
     pmid = check_pmid(pmid)
     query = clean_query(query)
@@ -50,8 +54,12 @@ def record_view(store: Store, user_id: int, pmid: str, query: str | None = None,
         last = store_reading.last_view_at(conn, user_id=user_id, pmid=pmid, query=query)
     if last is not None and at - last < REPEAT_WINDOW:
         return False
-    with store.transaction() as conn:
-        store_reading.record_view(conn, user_id=user_id, pmid=pmid, query=query, at=at)
+    try:
+        with store.transaction() as conn:
+            store_reading.record_view(conn, user_id=user_id, pmid=pmid, query=query, at=at)
+    except StorageError as exc:  # a read-only or full disk must not stop anyone reading
+        log.warning("reading history not recorded: %s", exc.message)
+        return False
     return True
 
 
