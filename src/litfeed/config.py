@@ -70,6 +70,14 @@ class Settings:
     login_window_s: int = 900
     argon2_time_cost: int = 3  # argon2id parameters (RFC 9106 low-memory profile by default)
     argon2_memory_kib: int = 65536
+    # --- CME (defaults; an admin's values on /admin/cme override them, see docs/cme.md)
+    cme_credit_per_cycle: str = "0.5"  # credits per completed learning cycle (a decimal)
+    cme_credit_type: str = "AMA PRA Category 1 Credit™ — pending provider approval"
+    cme_yearly_cap: str | None = None  # most credits per calendar year; None: no cap
+    cme_provider_name: str | None = None
+    cme_accreditation_statement: str | None = None  # none: credits are self-reported
+    cme_draft_days: int = 7  # an incomplete cycle expires this long after it was started
+    cme_edit_hours: int = 24  # a completed cycle can be edited this long, then it is locked
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -134,4 +142,13 @@ class Settings:
             login_window_s=_int(env, "LITFEED_LOGIN_WINDOW_S", 900),
             argon2_time_cost=_int(env, "LITFEED_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_int(env, "LITFEED_ARGON2_MEMORY_KIB", 65536),
+            cme_credit_per_cycle=env.get("LITFEED_CME_CREDIT_PER_CYCLE", "").strip() or "0.5",
+            cme_credit_type=env.get("LITFEED_CME_CREDIT_TYPE", "").strip()
+            or Settings.cme_credit_type,
+            cme_yearly_cap=env.get("LITFEED_CME_YEARLY_CAP", "").strip() or None,
+            cme_provider_name=env.get("LITFEED_CME_PROVIDER_NAME", "").strip() or None,
+            cme_accreditation_statement=env.get("LITFEED_CME_ACCREDITATION_STATEMENT", "").strip()
+            or None,
+            cme_draft_days=_int(env, "LITFEED_CME_DRAFT_DAYS", 7),
+            cme_edit_hours=_int(env, "LITFEED_CME_EDIT_HOURS", 24),
         )

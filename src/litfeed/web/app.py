@@ -14,13 +14,16 @@ from fastapi.staticfiles import StaticFiles
 
 from litfeed.config import Settings
 from litfeed.store import Store
+from litfeed.web.blocks import add_block
 from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
+    api_cme,
     api_papers,
     api_saved,
     pages_account,
+    pages_cme,
     pages_meta,
     pages_papers,
     pages_saved,
@@ -56,6 +59,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
         app.include_router(module.router)
+    for module in (api_cme, pages_cme):
+        app.include_router(module.router)
+    add_block(app, pages_cme.CLAIM_BLOCK)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)
