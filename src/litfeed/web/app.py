@@ -14,13 +14,16 @@ from fastapi.staticfiles import StaticFiles
 
 from litfeed.config import Settings
 from litfeed.store import Store
+from litfeed.web import fulltext_view
 from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
+    api_links,
     api_papers,
     api_saved,
     pages_account,
+    pages_institutions,
     pages_meta,
     pages_papers,
     pages_saved,
@@ -43,6 +46,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        for close in app.state.on_shutdown:
+            close()
         if owns_store:
             app.state.store.close()
 
@@ -52,10 +57,14 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store if store is not None else Store.open(settings)
     app.state.templates = make_templates()
     app.state.paper_blocks = []  # PaperBlocks under the abstract; see web/blocks.add_block
+    app.state.on_shutdown = []  # callables run when the app stops (close HTTP clients…)
     install_error_handlers(app)
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
         app.include_router(module.router)
+    app.include_router(api_links.router)
+    app.include_router(pages_institutions.router)
+    fulltext_view.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)
