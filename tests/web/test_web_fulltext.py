@@ -194,6 +194,8 @@ def test_paper_page_invites_a_reader_without_institution(client: TestClient, mor
     html = block(client.get("/papers/103").text)
     assert 'href="/settings#institution"' in html
     assert "ezproxy" not in html
+    client.put("/api/me/settings", json={"institution": "none"})  # opted out: no nagging
+    assert "/settings#institution" not in block(client.get("/papers/103").text)
 
 
 def test_every_card_has_a_full_text_button(client: TestClient, more_papers: None,

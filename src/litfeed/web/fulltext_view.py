@@ -20,12 +20,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from litfeed.fulltext.institutions import Institution
 from litfeed.fulltext.links import Link
 from litfeed.fulltext.resolvers import license_label
 from litfeed.models import Paper, User
 from litfeed.service import institutions
 from litfeed.service.accounts import SignedIn
+from litfeed.service.institutions import ReaderInstitution
 from litfeed.service.links import LinkFinder, best_link
 from litfeed.store import Store
 from litfeed.web.blocks import PaperBlock, add_block
@@ -69,17 +69,17 @@ def finder(app: FastAPI) -> LinkFinder:
 
 def block_context(request: Request, paper: Paper, auth: SignedIn | None
                   ) -> dict[str, Any] | None:
-    """The full-text block: the best link as one big button, the others below."""
-    store: Store = request.app.state.store
-    reader = institutions.reader_institution(store, auth.user) if auth else None
-    found = finder(request.app).links(
-        paper, institution=reader.institution if reader else None)
+    """The full-text block: the best link as one big button, the others below. A signed-in
+    reader with no institution (and who did not opt out) is invited to pick one."""
+    card_links: CardLinks = request.app.state.card_links
+    reader = card_links.reader(auth.user if auth else None)
+    institution = reader.institution if reader else None
+    found = finder(request.app).links(paper, institution=institution)
     if not found:
         return None
     shown = [ShownLink(link, details(link)) for link in found]
-    return {"best": shown[0], "others": shown[1:], "signed_in": auth is not None,
-            "institution": reader.institution if reader else None,
-            "can_pick": auth is not None and reader is not None and reader.source == "none"}
+    return {"best": shown[0], "others": shown[1:], "institution": institution,
+            "can_pick": reader is not None and institution is None and reader.choice is None}
 
 
 class CardLinks:
@@ -94,17 +94,18 @@ class CardLinks:
     def __init__(self, store: Store, size: int = 64) -> None:
         self._store = store
         self._size = size
-        self._seen: OrderedDict[int, tuple[User, Institution | None]] = OrderedDict()
+        self._seen: OrderedDict[int, tuple[User, ReaderInstitution]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def institution(self, user: User | None) -> Institution | None:
+    def reader(self, user: User | None) -> ReaderInstitution | None:
+        """The reader's institution (None for nobody signed in)."""
         if user is None:
             return None
         with self._lock:
             hit = self._seen.get(id(user))
             if hit is not None and hit[0] is user:
                 return hit[1]
-        found = institutions.reader_institution(self._store, user).institution
+        found = institutions.reader_institution(self._store, user)
         with self._lock:
             self._seen[id(user)] = (user, found)  # holding ``user`` keeps its id unique
             while len(self._seen) > self._size:
@@ -112,7 +113,8 @@ class CardLinks:
         return found
 
     def __call__(self, paper: Paper, user: User | None = None) -> Link | None:
-        return best_link(paper, self.institution(user))
+        reader = self.reader(user)
+        return best_link(paper, reader.institution if reader else None)
 
 
 def institution_picker(store: Store, user: User | None) -> dict[str, Any] | None:
@@ -141,6 +143,7 @@ def install(app: FastAPI) -> None:
     app.state.on_shutdown.append(links.close)
     add_block(app, PaperBlock(name="fulltext", template="partials/_block_fulltext.html",
                               context=block_context, order=BLOCK_ORDER))
+    app.state.card_links = CardLinks(store)
     env = app.state.templates.env
-    env.globals["full_text"] = CardLinks(store)
+    env.globals["full_text"] = app.state.card_links
     env.globals["institution_picker"] = lambda user: institution_picker(store, user)
