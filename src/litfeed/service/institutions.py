@@ -173,7 +173,7 @@ def reader_institution(store: Store, user: User) -> ReaderInstitution:
     """The reader's institution: their explicit choice, else the one matching their email
     domain (the most specific domain wins), else none."""
     with store.read() as conn:
-        choice = _stored_choice(user_settings.get_settings(conn, user.id))
+        choice = _stored_choice(user_settings.read_user_settings(conn, user.id))
         all_rows = rows.list_institutions(conn)
     return _resolve(choice, [_institution(r) for r in all_rows], user.email)
 
@@ -205,7 +205,6 @@ def set_reader_institution(store: Store, user: User, choice: int | str | None
             stored = NONE
         else:
             stored = _find(conn, choice).id
-        if user_settings.update_settings(conn, user.id, {SETTING: stored}) is None:
-            raise NotFound(f"there is no user with id {user.id}")
+        user_settings.update_user_settings(conn, user.id, {SETTING: stored})
         all_rows = rows.list_institutions(conn)
     return _resolve(stored, [_institution(r) for r in all_rows], user.email)

@@ -1,13 +1,12 @@
-"""A reader's settings: the JSON object in ``users.settings``.
+"""A reader's own settings (``users.settings``, one JSON object): personalization, time zone…
 
-Each capability owns its keys (``institution`` for full-text links, ``personalization``…);
-:func:`update_settings` changes only the keys it is given, so two features never overwrite
-each other's choices. A value of None removes the key.
+Read and merged key by key, so features that own different keys never overwrite each other.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,37 +15,25 @@ from sqlalchemy.engine import Connection
 from litfeed.store import schema as s
 
 
-def _decode(raw: str | None) -> dict[str, Any]:
+def read_user_settings(conn: Connection, user_id: int) -> dict[str, Any]:
+    """The reader's settings (``{}`` for an unknown reader or unreadable JSON)."""
+    raw = conn.execute(select(s.users.c.settings).where(s.users.c.id == user_id)).scalar()
     try:
-        data = json.loads(raw or "{}")
-    except ValueError:  # a hand-edited row must not lock the reader out of their settings
+        value = json.loads(raw or "{}")
+    except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
+    return value if isinstance(value, dict) else {}
 
 
-def get_settings(conn: Connection, user_id: int) -> dict[str, Any] | None:
-    """The reader's settings, or None when there is no such user."""
-    row = conn.execute(select(s.users.c.settings).where(s.users.c.id == user_id)).first()
-    return None if row is None else _decode(row.settings)
-
-
-def update_settings(conn: Connection, user_id: int, changes: dict[str, Any]
-                    ) -> dict[str, Any] | None:
-    """Merge ``changes`` into the stored settings (None deletes a key); the result, or None
-    when there is no such user. Reads with ``FOR UPDATE`` on PostgreSQL so two concurrent
-    changes to different keys both survive."""
-    query = select(s.users.c.settings).where(s.users.c.id == user_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        return None
-    merged = _decode(row.settings)
+def update_user_settings(conn: Connection, user_id: int,
+                         changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``changes`` into the reader's settings (a ``None`` value removes the key)."""
+    current = read_user_settings(conn, user_id)
     for key, value in changes.items():
         if value is None:
-            merged.pop(key, None)
+            current.pop(key, None)
         else:
-            merged[key] = value
+            current[key] = value
     conn.execute(update(s.users).where(s.users.c.id == user_id)
-                 .values(settings=json.dumps(merged, ensure_ascii=False)))
-    return merged
+                 .values(settings=json.dumps(current, ensure_ascii=False, sort_keys=True)))
+    return current

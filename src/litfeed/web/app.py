@@ -15,14 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from litfeed.config import Settings
 from litfeed.store import Store
 from litfeed.web import fulltext_view
+from litfeed.web.blocks import add_block
 from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
+    api_cme,
     api_links,
     api_papers,
     api_saved,
     pages_account,
+    pages_cme,
     pages_institutions,
     pages_meta,
     pages_papers,
@@ -62,6 +65,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
         app.include_router(module.router)
+    for module in (api_cme, pages_cme):
+        app.include_router(module.router)
+    add_block(app, pages_cme.CLAIM_BLOCK)
     app.include_router(api_links.router)
     app.include_router(pages_institutions.router)
     fulltext_view.install(app)
