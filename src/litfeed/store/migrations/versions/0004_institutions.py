@@ -1,14 +1,14 @@
 """institutions for full-text links; index cache_entries.expires_at for purging
 
-Revision ID: 0005_institutions
-Revises: 0006_cme (relinked after merging main; was 0002)
+Revision ID: 0004_institutions
+Revises: 0003_cme (relinked after merging main; was 0002)
 Create Date: 2026-11-26 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_institutions'
-down_revision = '0006_cme'
+revision = '0004_institutions'
+down_revision = '0003_cme'
 branch_labels = None
 depends_on = None
 
