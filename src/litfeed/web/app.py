@@ -14,11 +14,13 @@ from fastapi.staticfiles import StaticFiles
 
 from litfeed.config import Settings
 from litfeed.store import Store
+from litfeed.web.blocks import add_block
 from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
     api_papers,
+    api_related,
     api_saved,
     pages_account,
     pages_meta,
@@ -56,6 +58,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
         app.include_router(module.router)
+    app.include_router(api_related.router)
+    add_block(app, api_related.BLOCK)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)
