@@ -197,11 +197,15 @@ def evaluate(reviews: Sequence[Review], ranker: Callable[[str], list[str]]) -> d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-grid", action="store_true", help="skip the fusion grid")
+    parser.add_argument("--data-dir", type=Path, help="an already built store (smoke runs)")
+    parser.add_argument("--reviews", type=int, help="only the first N reviews (smoke runs)")
     args = parser.parse_args()
     records, reviews = load_reviews()
+    reviews = reviews[: args.reviews] if args.reviews else reviews
     seeds = sum(len(s) for _, s, _ in reviews)
     print(f"{len(records)} papers, {len(reviews)} reviews, {seeds} seeds")
-    settings = build(records)
+    settings = (Settings(data_dir=args.data_dir, embed_after_ingest=False) if args.data_dir
+                else build(records))
     store = Store.open(settings)
     texts = {p: f"{t}\n{a}" if a else t for p, (t, a, _) in records.items()}
     bm25 = Bm25(texts)

@@ -51,7 +51,7 @@ def paper(pmid: str, title: str, abstract: str, topics: Sequence[str],
     return dataclasses.replace(
         base_paper(pmid, title=title, retracted=retracted),
         abstract=(AbstractSection(label=None, text=abstract, html=abstract),),
-        mesh=tuple(MeshTerm(t, major=True) for t in topics) + (MeshTerm("Humans"),))
+        mesh=(*(MeshTerm(t, major=True) for t in topics), MeshTerm("Humans")))
 
 
 LITHIUM = ("Serum lithium levels guide lithium maintenance; lithium toxicity and renal "

@@ -48,21 +48,27 @@ def fuse(signals: Mapping[str, Sequence[tuple[str, float]]], *,
     return fused
 
 
-def explain(pmid: str, signals: Mapping[str, Sequence[tuple[str, float]]],
+def explain(pmid: str, positions: Mapping[str, Mapping[str, int]],
             shared_mesh: Mapping[str, Sequence[str]], depth: int = WHY_DEPTH) -> tuple[str, ...]:
-    """What links ``pmid`` to the seed, most concrete first ("shared MeSH: A, B", …)."""
+    """What links ``pmid`` to the seed, most concrete first ("shared MeSH: A, B", …).
+
+    ``positions`` maps each signal to its papers' 0-based ranks (see :func:`positions_of`).
+    """
     why: list[str] = []
     topics = shared_mesh.get(pmid)
     if topics:
         why.append("shared MeSH: " + ", ".join(topics[:3]))
-    for name in (LEXICAL, EMBEDDING):
-        hits = signals.get(name, ())
-        if any(p == pmid for p, _ in hits[:depth]):
-            why.append(_WHY_WORDS[name])
+    ranks = {name: positions.get(name, {}).get(pmid) for name in (LEXICAL, EMBEDDING)}
+    why.extend(_WHY_WORDS[name] for name, r in ranks.items() if r is not None and r < depth)
     if not why:  # only deep in the lists: say which evidence there was
-        why.extend(_WHY_WORDS[n] for n in (LEXICAL, EMBEDDING)
-                   if any(p == pmid for p, _ in signals.get(n, ())))
+        why.extend(_WHY_WORDS[name] for name, r in ranks.items() if r is not None)
     return tuple(why) or ("related",)
+
+
+def positions_of(signals: Mapping[str, Sequence[tuple[str, float]]]
+                 ) -> dict[str, dict[str, int]]:
+    return {name: {pmid: i for i, (pmid, _) in reversed(list(enumerate(hits)))}
+            for name, hits in signals.items()}
 
 
 def rank(signals: Mapping[str, Sequence[tuple[str, float]]], *, limit: int = 10,
@@ -76,4 +82,5 @@ def rank(signals: Mapping[str, Sequence[tuple[str, float]]], *, limit: int = 10,
     fused = fuse(signals, weights=weights, rrf_k=rrf_k, exclude=exclude)
     best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:max(limit, 0)]
     mesh = shared_mesh or {}
-    return [Scored(pmid, score, explain(pmid, signals, mesh)) for pmid, score in best]
+    positions = positions_of(signals)
+    return [Scored(pmid, score, explain(pmid, positions, mesh)) for pmid, score in best]

@@ -38,7 +38,7 @@ def papers_sharing_topics(conn: Connection, topics: Sequence[str], *, limit: int
         return [], {}
     m = s.mesh_terms
     total = max(int(conn.execute(select(func.count()).select_from(s.papers)).scalar() or 0), 1)
-    counts = dict(conn.execute(
+    counts: dict[str, int] = dict(conn.execute(
         select(m.c.descriptor, func.count(func.distinct(m.c.pmid)))
         .where(m.c.descriptor.in_(topics)).where(m.c.major.is_(True))
         .group_by(m.c.descriptor)).all())
