@@ -11,9 +11,12 @@ after an index was built never appears.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from litfeed.config import Settings
 from litfeed.errors import InvalidInput, NotFound, StorageError
@@ -31,6 +34,18 @@ MAX_LIMIT = 100
 DEPTH = 100
 _indexes: dict[Path, SearchIndex] = {}
 _lock = threading.Lock()
+SIZE_TTL_S = 60.0
+_sizes: dict[str, tuple[float, int]] = {}
+
+
+def _corpus_size(store: Store, conn: Connection) -> int:
+    """The number of papers, counted at most once a minute (a full count costs ~10 ms per
+    million rows, and IDF barely moves between counts)."""
+    now = time.monotonic()
+    cached = _sizes.get(store.url)
+    if cached is None or now - cached[0] > SIZE_TTL_S:
+        cached = _sizes[store.url] = (now, store_related.count_papers(conn))
+    return cached[1]
 
 
 def _search_index(store: Store, settings: Settings) -> SearchIndex:
@@ -60,7 +75,8 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
         if seed is None:
             raise NotFound(f"no paper with PMID {pmid}")
         topics = store_related.major_topics(conn, pmid)
-        mesh_hits, shared = store_related.papers_sharing_topics(conn, topics, limit=depth + 1)
+        mesh_hits, shared = store_related.papers_sharing_topics(
+            conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1)
     found: dict[str, Sequence[tuple[str, float]]] = {
         fusion.MESH: [h for h in mesh_hits if h[0] != pmid][:depth]}
     vectors = vector_index(store, settings)

@@ -29,15 +29,19 @@ def major_topics(conn: Connection, pmid: str) -> list[str]:
         .order_by(m.c.position)).scalars()))
 
 
-def papers_sharing_topics(conn: Connection, topics: Sequence[str], *, limit: int
+def count_papers(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(s.papers)).scalar() or 0)
+
+
+def papers_sharing_topics(conn: Connection, topics: Sequence[str], *, limit: int, total: int
                           ) -> tuple[list[tuple[str, float]], dict[str, list[str]]]:
     """Papers with any of ``topics`` as a major topic, scored by the summed IDF of the shared
-    ones (rarer shared topics say more); best first, and each paper's shared topics, rarest
-    first."""
+    ones (rarer shared topics say more; ``total`` is the corpus size); best first, and each
+    paper's shared topics, rarest first."""
     if not topics:
         return [], {}
     m = s.mesh_terms
-    total = max(int(conn.execute(select(func.count()).select_from(s.papers)).scalar() or 0), 1)
+    total = max(total, 1)
     counts: dict[str, int] = dict(conn.execute(
         select(m.c.descriptor, func.count(func.distinct(m.c.pmid)))
         .where(m.c.descriptor.in_(topics)).where(m.c.major.is_(True))
