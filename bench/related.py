@@ -198,6 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-grid", action="store_true", help="skip the fusion grid")
     parser.add_argument("--data-dir", type=Path, help="an already built store (smoke runs)")
+    parser.add_argument("--http", action="store_true", help="also time a real litfeed serve")
     parser.add_argument("--reviews", type=int, help="only the first N reviews (smoke runs)")
     args = parser.parse_args()
     records, reviews = load_reviews()
@@ -248,6 +249,42 @@ def main() -> None:
     print(f"\nservice.related(limit=100) over {len(ms)} seeds, {len(records)} papers: "
           f"p50 {ms[len(ms) // 2]:.1f} ms, p95 {ms[math.ceil(0.95 * len(ms)) - 1]:.1f} ms")
     store.close()
+    if args.http:
+        http_latency(settings, [s for _, ss, _ in reviews for s in ss])
+
+
+def http_latency(settings: Settings, seeds: list[str], port: int = 8765) -> None:
+    """p50/p95 of ``GET /api/papers/{pmid}/related?limit=10`` against a real ``litfeed serve``."""
+    import os
+    import subprocess
+
+    import httpx
+
+    env = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir),
+           "LITFEED_DATABASE_URL": settings.database_url, "LITFEED_EMBED_AFTER_INGEST": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "litfeed", "serve", "--port", str(port),
+                               "--no-access-log"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            for _ in range(100):
+                try:
+                    client.get("/api/health")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            client.get(f"/api/papers/{seeds[0]}/related")  # warm: loads the indexes
+            times = []
+            for seed in seeds:
+                t0 = time.perf_counter()
+                client.get(f"/api/papers/{seed}/related", params={"limit": 10}).raise_for_status()
+                times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        print(f"HTTP GET /api/papers/{{pmid}}/related?limit=10 over {len(times)} seeds: "
+              f"p50 {times[len(times) // 2]:.1f} ms, "
+              f"p95 {times[math.ceil(0.95 * len(times)) - 1]:.1f} ms")
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 if __name__ == "__main__":
