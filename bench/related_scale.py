@@ -53,6 +53,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=200_000)
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sparse", action="store_true",
+                        help="also time a scipy BM25 matrix for the lexical signal")
     args = parser.parse_args()
     ready = sorted(ROOT.glob(".bench-data/related-*/READY"))
     if not ready:
@@ -115,6 +117,34 @@ def main() -> None:
 
         run("lexical: SearchIndex.similar (48 terms, 100)",
             lambda s: index.similar(texts[s], limit=100, exclude=s), fusion.LEXICAL)
+        if args.sparse:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from related import Bm25  # the benchmark's own scipy BM25
+
+            docs: dict[str, str] = {}
+            for copy in range(copies):
+                start = copy * len(pmids)
+                for i, p in enumerate(pmids[: n - start]):
+                    docs[p if copy == 0 else str(FRESH + start + i)] = paper_text(papers[p])
+            holder: list[Bm25] = []
+            timed(f"build a scipy BM25 matrix over {n:,} papers",
+                  lambda: holder.append(Bm25(docs)))
+            bm25 = holder[0].matrix.tocsc()
+            vocab, keys = holder[0].vocab, holder[0].pmids
+
+            def sparse_similar(seed: str) -> list[tuple[str, float]]:
+                counts: dict[int, int] = {}
+                for token in holder[0].analyzer.analyze(texts[seed]):
+                    if (j := vocab.get(token)) is not None:
+                        counts[j] = counts.get(j, 0) + 1
+                cols = list(counts)
+                scores = np.asarray(bm25[:, cols] @ np.array([counts[c] for c in cols],
+                                                             dtype=np.float64)).ravel()
+                top = np.argpartition(-scores, 101)[:101]
+                top = top[np.argsort(-scores[top])]
+                return [(keys[i], float(scores[i])) for i in top if keys[i] != seed][:100]
+
+            run("lexical: scipy BM25 (all seed terms), 100", sparse_similar, "sparse")
         run("vectors: exact int8, k=100",
             lambda s: small.search(small.get(s), 100, exclude={s}, exact=True), fusion.EMBEDDING)
         run("vectors: exact fp32, k=100",
@@ -126,7 +156,8 @@ def main() -> None:
         fuse_times = []
         for seed in seeds:
             start = time.perf_counter()
-            fusion.rank(lists[seed], limit=10, exclude={seed})
+            fusion.rank({k: v for k, v in lists[seed].items() if k != "sparse"}, limit=10,
+                        exclude={seed})
             fuse_times.append(time.perf_counter() - start)
         results["fusion: rank.related.rank"] = fuse_times
         print(f"\n{'step':<46} {'p50 ms':>8} {'p95 ms':>8}")
