@@ -22,7 +22,7 @@ LEXICAL = "lexical"
 MESH = "mesh"
 
 #: tuned on the shared screening reviews only (bench/related.py); simple on purpose
-DEFAULT_WEIGHTS: Mapping[str, float] = {EMBEDDING: 1.0, LEXICAL: 1.0, MESH: 0.5}
+DEFAULT_WEIGHTS: Mapping[str, float] = {EMBEDDING: 1.0, LEXICAL: 0.5, MESH: 0.5}
 RRF_K = 60
 #: a signal "links" two papers (and is named in ``why``) when the paper is this high in it
 WHY_DEPTH = 20
