@@ -23,6 +23,7 @@ from litfeed.web.routes import (
     api_cme,
     api_links,
     api_papers,
+    api_related,
     api_saved,
     pages_account,
     pages_cme,
@@ -71,6 +72,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(api_links.router)
     app.include_router(pages_institutions.router)
     fulltext_view.install(app)
+    app.include_router(api_related.router)
+    add_block(app, api_related.BLOCK)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)
