@@ -18,6 +18,7 @@ from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
+    api_feed,
     api_papers,
     api_saved,
     pages_account,
@@ -54,7 +55,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.paper_blocks = []  # PaperBlocks under the abstract; see web/blocks.add_block
     install_error_handlers(app)
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
-                   pages_saved):
+                   pages_saved, api_feed):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
