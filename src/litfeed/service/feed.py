@@ -29,6 +29,7 @@ from litfeed.rank.embeddings import Embedder, paper_text
 from litfeed.service.embeddings import default_embedder, vector_index
 from litfeed.store import Store
 from litfeed.store import feed as store_feed
+from litfeed.store import papers as store_papers
 from litfeed.store.clock import now as utc_now
 
 MAX_LIMIT = 100
@@ -338,3 +339,38 @@ def feed_for(store: Store, settings: Settings, user: User, limit: int = 20,
                 "because": model.because(trained.model, cands, int(rows[i]), int(best[i]))}
                for i in picks]
     return {"user": user.email, "results": results}
+
+
+@dataclass(frozen=True)
+class HomeFeed:
+    """What the home page shows a signed-in reader: a page of the feed, and onboarding."""
+
+    papers: list[Paper]
+    because: dict[str, list[str]]
+    has_more: bool
+    onboarding: bool  # no specialty and no reaction yet: show the picker and 'rate these 8'
+    chosen: list[str]
+
+
+def home_feed(store: Store, settings: Settings, user: User, *, page: int,
+              page_size: int) -> HomeFeed:
+    """A page of the reader's feed; the default freshness window, or everything when the
+    window is empty (a small or old corpus)."""
+    prefs = get_settings(store, user.id)
+    with store.read() as conn:
+        signature = store_feed.signal_signature(conn, user.id)
+    onboarding = not prefs["specialties"] and signature[0] == 0 and signature[2] == 0
+    start = (page - 1) * page_size
+    limit = min(MAX_LIMIT, start + page_size + 1)
+    results: list[dict[str, Any]] = []
+    if start < MAX_LIMIT:
+        results = feed_for(store, settings, user, limit=limit)["results"]
+        if not results and page == 1:
+            results = feed_for(store, settings, user, limit=limit, since="all")["results"]
+    shown = results[start:start + page_size]
+    with store.read() as conn:
+        found = store_papers.get_papers(conn, [r["pmid"] for r in shown])
+    return HomeFeed(papers=[found[r["pmid"]] for r in shown if r["pmid"] in found],
+                    because={r["pmid"]: r["because"] for r in shown},
+                    has_more=len(results) > start + page_size, onboarding=onboarding,
+                    chosen=prefs["specialties"])
