@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from litfeed.cli import Context, cli, command_options, emit
-from litfeed.service import accounts
+from litfeed.service import accounts, feed_delivery
 from litfeed.service import feed as feed_service
 
 
@@ -31,3 +31,15 @@ def feed(ctx: Context, as_json: bool, email: str, limit: int, since: str | None)
     reader = accounts.get_user_by_email(ctx.store, email)
     result = feed_service.feed_for(ctx.store, ctx.settings, reader, limit=limit, since=since)
     emit(result, as_json, _show)
+
+
+@cli.command("feed-digest")
+@click.option("--frequency", type=click.Choice(["daily", "weekly"]), default="daily",
+              show_default=True, help="Send to readers whose digest setting is this.")
+@click.option("--limit", type=click.IntRange(1, feed_service.MAX_LIMIT), default=10,
+              show_default=True, help="Papers per email.")
+@command_options
+def feed_digest(ctx: Context, as_json: bool, frequency: str, limit: int) -> None:
+    """Email each reader with a FREQUENCY digest their top papers (LITFEED_SMTP_HOST)."""
+    result = feed_delivery.send_digests(ctx.store, ctx.settings, frequency, limit=limit)
+    emit(result, as_json, lambda d: f"sent {d['sent']} {d['frequency']} digest(s)")
