@@ -55,7 +55,7 @@ def topical_paper(pmid: str, topic: str, n: int, *, published: str = "2026-06",
 def corpus(store: Store, settings: Settings) -> dict[str, list[str]]:
     """Ten recent papers per topic (PMIDs 1000+), embedded; returns PMIDs per topic."""
     papers, by_topic = [], {}
-    for t, (topic, base) in enumerate([("psych", 1000), ("cardio", 2000), ("onco", 3000)]):
+    for topic, base in [("psych", 1000), ("cardio", 2000), ("onco", 3000)]:
         pmids = [str(base + i) for i in range(10)]
         by_topic[topic] = pmids
         papers += [topical_paper(p, topic, i) for i, p in enumerate(pmids)]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
-from feedkit import corpus
-
 from factories import fast
+from feedkit import corpus
 from litfeed.config import Settings
 from litfeed.service import accounts, library
 from litfeed.store import Store

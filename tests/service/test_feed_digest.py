@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from feedkit import corpus
 
 from factories import fast
+from feedkit import corpus
 from litfeed.config import Settings
 from litfeed.errors import ConfigError
-from litfeed.service import accounts, library
+from litfeed.service import accounts, feed_delivery, library
 from litfeed.service import feed as feed_service
-from litfeed.service import feed_delivery
 from litfeed.store import Store
 
 
@@ -25,7 +24,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 

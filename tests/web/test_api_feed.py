@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from feedkit import corpus
 from webhelpers import sign_up
 
+from feedkit import corpus
 from litfeed.config import Settings
 from litfeed.store import Store
 

@@ -1,7 +1,10 @@
 """The personal feed model: trained per reader on likes, saves and dislikes; scores, diversifies
 and explains candidates. Pure code over ids, vectors and sparse text features: no store here.
 
-Score = a fusion of z-scored components, each of which a reader can reason about:
+Score = a weighted sum (``FUSION``) of z-scored components, each of which a reader can reason
+about. The weights were chosen once on the pooled sysrev benchmark (bench/feed.py), averaged
+over all reviews: the embedding logistic regression carries most of the weight; kNN and
+lexical similarity add little there but keep dislikes local and exact terms visible.
 
 * ``logreg`` — a logistic regression over embeddings: likes and saves positive, dislikes
   negative (weighted by reason: "off topic" counts fully, "weak study" half, "already read"
@@ -11,6 +14,8 @@ Score = a fusion of z-scored components, each of which a reader can reason about
   space (likes +1, dislikes −weight), which is what makes a dislike demote its close neighbours;
 * ``lexical`` — tf-idf cosine to the liked papers (mean of the best two), minus the same to the
   disliked ones: exact words (drug names, designs) that embeddings blur;
+* ``lexlr`` — a logistic regression on the tf-idf rows (weight 0: it did not help on top of
+  ``logreg`` in the benchmark; kept to re-test on corpora with MeSH-rich records);
 * ``topics`` — MeSH descriptors and journals shared with liked papers, the reader's specialties
   and follows, when the records have them.
 
@@ -33,10 +38,12 @@ DISLIKE_WEIGHTS: dict[str | None, float] = {None: 1.0, "off_topic": 1.0, "weak_s
                                             "already_read": 0.1}
 WEAK_NEGATIVES = 300  # unlabeled papers sampled as weak negatives per training
 WEAK_WEIGHT = 0.3  # each weak negative's weight, relative to a dislike
+LOGREG_C = 1.0
+LEXICAL_C = 10.0
 KNN_K = 5
 MAX_KNN_LABELS = 1000  # most recent labels used by the kNN vote (keeps scoring O(n · 1000))
-FUSION = {"logreg": 1.0, "knn": 1.0, "lexical": 1.0, "topics": 0.5, "profile": 1.0,
-          "cold_topics": 2.0}
+FUSION = {"centroid": 1.0, "logreg": 1.0, "knn": 0.25, "lexical": 0.15, "lexlr": 0.0,
+          "topics": 0.5, "profile": 1.0, "cold_topics": 2.0}
 
 
 @dataclass
@@ -91,6 +98,7 @@ class FeedModel:
     neg_weight: np.ndarray
     coef: np.ndarray | None
     intercept: float
+    lex_coef: np.ndarray | None
     lex_pos: sparse.csr_matrix | None
     lex_neg: sparse.csr_matrix | None
     topic_weights: dict[str, float]
@@ -114,6 +122,7 @@ def train(cands: Candidates, signals: Signals, *, seed: int = 0) -> FeedModel:
     neg = np.array([r for r, _ in negs], dtype=np.int64)
     neg_w = np.array([w for _, w in negs], dtype=np.float32)
     coef: np.ndarray | None = None
+    lex_coef: np.ndarray | None = None
     intercept = 0.0
     if len(pos):
         rng = np.random.default_rng(seed)
@@ -128,10 +137,15 @@ def train(cands: Candidates, signals: Signals, *, seed: int = 0) -> FeedModel:
         w = np.concatenate([np.full(len(pos), max(neg_total / len(pos), 1.0)), neg_w,
                             np.full(len(weak), WEAK_WEIGHT)])
         if len(weak) or len(neg):
-            clf = LogisticRegression(C=1.0, max_iter=200)
+            clf = LogisticRegression(C=LOGREG_C, max_iter=300)
             clf.fit(x, y, sample_weight=w)
             coef = clf.coef_[0].astype(np.float32)
             intercept = float(clf.intercept_[0])
+            if cands.lexical is not None and FUSION["lexlr"]:
+                rows_all = np.concatenate([pos, neg, weak])
+                lex_clf = LogisticRegression(C=LEXICAL_C, max_iter=300)
+                lex_clf.fit(cands.lexical[rows_all], y, sample_weight=w)
+                lex_coef = lex_clf.coef_[0].astype(np.float32)
     lex_pos = lex_neg = None
     if cands.lexical is not None and len(pos):
         lex_pos = cands.lexical[pos]
@@ -149,6 +163,7 @@ def train(cands: Candidates, signals: Signals, *, seed: int = 0) -> FeedModel:
             for t in cands.topics[r]:
                 topic_weights[t] -= 0.5 * weight
     return FeedModel(pos=pos, neg=neg, neg_weight=neg_w, coef=coef, intercept=intercept,
+                     lex_coef=lex_coef,
                      lex_pos=lex_pos, lex_neg=lex_neg,
                      topic_weights={k: v for k, v in topic_weights.items() if v},
                      topic_labels=labels, profile_vectors=signals.profile_vectors,
@@ -209,13 +224,18 @@ def score(model: FeedModel, cands: Candidates, rows: np.ndarray,
         else:
             knn = (np.maximum(sims, 0) ** 2 * signs).sum(axis=1)
         total += FUSION["knn"] * _z(knn + 0.5 * _top_mean(pos_sims, 2))
+        # cosine to the centroid of the likes (up to its norm, the mean similarity)
+        total += FUSION["centroid"] * _z(pos_sims.mean(axis=1))
         if model.coef is not None:
             total += FUSION["logreg"] * _z(sims_all[:, n_lab])
-        if model.lex_pos is not None and cands.lexical is not None:
+        if model.lex_coef is not None and cands.lexical is not None:
+            total += FUSION["lexlr"] * _z(np.asarray(cands.lexical[rows] @ model.lex_coef).ravel())
+        if model.lex_pos is not None and cands.lexical is not None and FUSION["lexical"]:
             lex = cands.lexical[rows]
-            lexical = _top_mean(np.asarray((lex @ model.lex_pos.T).todense()), 2)
+            # sparse x dense is far cheaper than sparse x sparse over a large vocabulary
+            lexical = _top_mean(np.asarray(lex @ model.lex_pos.T.toarray()), 2)
             if model.lex_neg is not None:
-                ln = np.asarray((lex @ model.lex_neg.T).todense())
+                ln = np.asarray(lex @ model.lex_neg.T.toarray())
                 lexical = lexical - 0.5 * _top_mean(ln, 2)
             total += FUSION["lexical"] * _z(lexical)
     elif model.profile_vectors is not None and len(model.profile_vectors):

@@ -52,6 +52,8 @@ class _Trained:
     model: model.FeedModel
     label_vectors: np.ndarray
     training_ms: float
+    scores: np.ndarray  # the fused score of every pool row (a feed is then a mask + top-k)
+    best: np.ndarray
 
 
 _pools: dict[str, tuple[int, _Pool]] = {}
@@ -261,8 +263,12 @@ def _trained(store: Store, settings: Settings, user_id: int, pool: _Pool,
                             profile_topics=topics, muted=frozenset(prefs["muted_topics"]))
     fitted = model.train(pool.cands, signals)
     labels = np.concatenate([fitted.pos, fitted.neg])
-    trained = _Trained(key=key, model=fitted, label_vectors=pool.cands.vectors[labels],
-                       training_ms=(time.perf_counter() - start) * 1000)
+    label_vectors = pool.cands.vectors[labels]
+    everything = np.arange(len(pool.cands.pmids))
+    scores, best = model.score(fitted, pool.cands, everything, label_vectors)
+    trained = _Trained(key=key, model=fitted, label_vectors=label_vectors,
+                       training_ms=(time.perf_counter() - start) * 1000, scores=scores,
+                       best=best)
     last_training_ms = trained.training_ms
     if personal:
         with _lock:
@@ -321,7 +327,7 @@ def feed_for(store: Store, settings: Settings, user: User, limit: int = 20,
         rows = rows[~model.muted_rows(trained.model, cands, pool.titles_lower, rows)]
     if not len(rows):
         return {"user": user.email, "results": []}
-    scores, best = model.score(trained.model, cands, rows, trained.label_vectors)
+    scores, best = trained.scores[rows], trained.best[rows]
     if not trained.model.personal and trained.model.profile_vectors is None \
             and not trained.model.topic_weights:
         # nothing known about the reader: newest first
