@@ -21,6 +21,7 @@ from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
     api_cme,
+    api_feed,
     api_links,
     api_papers,
     api_related,
@@ -64,7 +65,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.on_shutdown = []  # callables run when the app stops (close HTTP clients…)
     install_error_handlers(app)
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
-                   pages_saved):
+                   pages_saved, api_feed):
         app.include_router(module.router)
     for module in (api_cme, pages_cme):
         app.include_router(module.router)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from litfeed.errors import Unauthorized
-from litfeed.service import library, papers, reading
+from litfeed.service import feed, library, papers, reading
 from litfeed.service.accounts import SignedIn
 from litfeed.web import paper_view
 from litfeed.web.blocks import visible_blocks
@@ -36,6 +36,18 @@ def picker_names(collections: list[Any]) -> list[str]:
 def home(request: Request, store: StoreDep, settings: SettingsDep, auth: OptionalUser,
          page: int = Query(1, ge=1, le=5000)) -> Response:
     _public_or_signed_in(settings, auth)
+    if auth is not None:
+        home = feed.home_feed(store, settings, auth.user, page=page, page_size=PAGE_SIZE)
+        if home.papers or page > 1:
+            return render(request, "pages/home.html", {
+                "papers": home.papers, "because": home.because, "feed": True,
+                "states": library.card_states(store, auth.user.id,
+                                              [p.pmid for p in home.papers]),
+                "page": page, "has_more": home.has_more, "onboarding": home.onboarding,
+                "specialties": feed.list_specialties(), "chosen": home.chosen,
+                "view": paper_view,
+                "here": str(request.url.path) + (f"?page={page}" if page > 1 else ""),
+            }, auth=auth)
     found = papers.list_newest(store, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     shown = found[:PAGE_SIZE]
     states = (library.card_states(store, auth.user.id, [p.pmid for p in shown])
@@ -100,3 +112,12 @@ def quick_save(pmid: str, request: Request, auth: CurrentUser, form: CheckedForm
     else:
         names = library.save(store, auth.user.id, pmid, collection)
     return done(request, form, f"/papers/{pmid}", {"pmid": pmid, "collections": names})
+
+
+@router.post("/feed/specialties")
+def choose_specialties(request: Request, auth: CurrentUser, form: CheckedForm,
+                       store: StoreDep) -> Response:
+    """The onboarding picker: the checked specialties become the reader's profile."""
+    chosen = [v for v in form.getlist("specialty") if isinstance(v, str)]
+    feed.update_settings(store, auth.user.id, {"specialties": chosen})
+    return done(request, form, "/", {"specialties": chosen})

@@ -1,0 +1,1 @@
+"""Curated reference data for the personal feed (specialties for cold start)."""

@@ -1,0 +1,55 @@
+"""JSON API: the caller's personal feed and feed settings; the private Atom feed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response
+
+from litfeed.service import feed as feed_service
+from litfeed.service import feed_delivery
+from litfeed.web.deps import CurrentUser, SettingsDep, StoreDep
+
+router = APIRouter(tags=["feed"])
+
+
+@router.get("/api/feed")
+def feed(auth: CurrentUser, store: StoreDep, settings: SettingsDep, limit: int = 20,
+         since: str | None = None) -> dict[str, Any]:
+    """`{"user", "results": [{"pmid", "title", "score", "because"}]}`: papers ranked for the
+    caller (`limit` 1–100; `since` YYYY-MM-DD or `all`, default the last two years). Never a
+    paper the caller reacted to or saved, never a retracted one."""
+    return feed_service.feed_for(store, settings, auth.user, limit=limit, since=since)
+
+
+@router.get("/api/feed/specialties")
+def specialties() -> dict[str, Any]:
+    """The curated specialties a reader can pick, with their MeSH descriptors and journals."""
+    return {"specialties": feed_service.list_specialties()}
+
+
+@router.get("/api/feed/atom")
+def atom_url(auth: CurrentUser, settings: SettingsDep) -> dict[str, str]:
+    """The caller's private Atom feed URL (anyone with it can read the feed)."""
+    token = feed_delivery.feed_token(settings, auth.user.id)
+    return {"url": f"{settings.base_url.rstrip('/')}/feeds/users/{token}.atom"}
+
+
+@router.get("/api/me/settings")
+def get_settings(auth: CurrentUser, store: StoreDep) -> dict[str, Any]:
+    """The caller's settings: `personalization`, `specialties`, `follows` (`journals`,
+    `authors`, `mesh`), `muted_topics`, `digest`, and any others stored."""
+    return feed_service.get_settings(store, auth.user.id)
+
+
+@router.put("/api/me/settings")
+def put_settings(auth: CurrentUser, store: StoreDep,
+                 body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """Change some settings (keys left out are kept); answers the full settings."""
+    return feed_service.update_settings(store, auth.user.id, body)
+
+
+@router.get("/feeds/users/{token}.atom", include_in_schema=False)
+def atom(token: str, store: StoreDep, settings: SettingsDep) -> Response:
+    return Response(feed_delivery.atom_feed(store, settings, token),
+                    media_type="application/atom+xml")
