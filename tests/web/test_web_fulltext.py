@@ -141,7 +141,7 @@ def test_my_institution_through_me_settings(client: TestClient, example: Institu
     assert r.json()["institution_source"] == "chosen"
     assert r.json()["institution"] == example.id
     assert client.put("/api/me/settings", json={"institution": "Nowhere"}).status_code == 404
-    assert client.put("/api/me/settings", json={"institution": True}).status_code == 422
+    assert client.put("/api/me/settings", json={"institution": True}).status_code == 400
     assert client.put("/api/me/settings", json={}).json()["institution"] == example.id
     r = client.put("/api/me/settings", json={"institution": None})
     assert (r.json()["institution"], r.json()["institution_source"]) == (None, "email")

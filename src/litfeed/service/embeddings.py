@@ -145,6 +145,7 @@ def _write(store: Store, model: Embedder, pmids: list[str], vectors: np.ndarray,
                      [(pmid, model.name, model.version, hashes[pmid], model.dim,
                        np.asarray(vec, dtype="<f4").tobytes())
                       for pmid, vec in zip(pmids, vectors, strict=True) if pmid in alive])
+    _checked.clear()  # this process sees its own new vectors at once
 
 
 def start_background_embed(settings: Settings) -> None:

@@ -23,6 +23,7 @@ from litfeed.web.routes import (
     api_cme,
     api_feed,
     api_links,
+    api_me,
     api_papers,
     api_related,
     api_saved,
@@ -71,6 +72,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.include_router(module.router)
     add_block(app, pages_cme.CLAIM_BLOCK)
     app.include_router(api_links.router)
+    app.include_router(api_me.router)
     app.include_router(pages_institutions.router)
     fulltext_view.install(app)
     app.include_router(api_related.router)

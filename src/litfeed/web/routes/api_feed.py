@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Response
 
 from litfeed.service import feed as feed_service
 from litfeed.service import feed_delivery
@@ -33,20 +33,6 @@ def atom_url(auth: CurrentUser, settings: SettingsDep) -> dict[str, str]:
     """The caller's private Atom feed URL (anyone with it can read the feed)."""
     token = feed_delivery.feed_token(settings, auth.user.id)
     return {"url": f"{settings.base_url.rstrip('/')}/feeds/users/{token}.atom"}
-
-
-@router.get("/api/me/settings")
-def get_settings(auth: CurrentUser, store: StoreDep) -> dict[str, Any]:
-    """The caller's settings: `personalization`, `specialties`, `follows` (`journals`,
-    `authors`, `mesh`), `muted_topics`, `digest`, and any others stored."""
-    return feed_service.get_settings(store, auth.user.id)
-
-
-@router.put("/api/me/settings")
-def put_settings(auth: CurrentUser, store: StoreDep,
-                 body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    """Change some settings (keys left out are kept); answers the full settings."""
-    return feed_service.update_settings(store, auth.user.id, body)
 
 
 @router.get("/feeds/users/{token}.atom", include_in_schema=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from litfeed.errors import Unauthorized
 from litfeed.fulltext.institutions import Institution
@@ -32,15 +32,6 @@ class InstitutionBody(BaseModel):
         return Institution(name=self.name, ezproxy_prefix=self.ezproxy_prefix,
                            openurl_base=self.openurl_base, ill_url=self.ill_url,
                            email_domains=tuple(self.email_domains))
-
-
-class SettingsBody(BaseModel):
-    """Only the keys sent change. ``institution``: an id or a name, ``"none"``, or null to
-    match the email domain again."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    institution: StrictInt | Name | None = None
 
 
 @router.get("/papers/{pmid}/links")
@@ -86,20 +77,3 @@ def remove_institution(institution_id: RowId, auth: AdminUser, store: StoreDep) 
     domain."""
     institutions.remove_institution(store, institution_id)
     return Response(status_code=204)
-
-
-@router.get("/me/settings", tags=["account"])
-def my_settings(auth: CurrentUser, store: StoreDep) -> dict[str, Any]:
-    """`{"institution": id | "none" | null, "effective_institution", "institution_source"}`:
-    the stored choice (null = from my email domain), the institution that applies, and why
-    (`chosen`, `email` or `none`)."""
-    return institutions.reader_institution(store, auth.user).to_json()
-
-
-@router.put("/me/settings", tags=["account"])
-def change_my_settings(body: SettingsBody, auth: CurrentUser, store: StoreDep
-                       ) -> dict[str, Any]:
-    """Change the keys sent; answers like GET. 404 for an unknown institution."""
-    if "institution" in body.model_fields_set:
-        return institutions.set_reader_institution(store, auth.user, body.institution).to_json()
-    return institutions.reader_institution(store, auth.user).to_json()
