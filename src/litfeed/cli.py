@@ -106,6 +106,7 @@ def show(ctx: Context, as_json: bool, pmid: str) -> None:
 
 def _register_more() -> None:
     # Command modules register themselves on import; kept apart so this file stays small.
+    from litfeed.cli_commands import alerts as _alerts  # noqa: F401
     from litfeed.cli_commands import fetch as _fetch  # noqa: F401
     from litfeed.cli_commands import ingest as _ingest  # noqa: F401
     from litfeed.cli_commands import library as _library  # noqa: F401

@@ -59,6 +59,9 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "litfeed@localhost"
+    smtp_user: str | None = None  # log in when set (with smtp_password)
+    smtp_password: str | None = None
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS before logging in
     ingest_batch_size: int = 2000
     # --- web: sessions, cookies, login throttling, password hashing
     session_days: int = 30  # a session cookie lives this long, then the reader logs in again
@@ -120,8 +123,12 @@ class Settings:
             unpaywall_email=env.get("UNPAYWALL_EMAIL") or None,
             unpaywall_url=env.get("LITFEED_UNPAYWALL_URL", "https://api.unpaywall.org/v2/"),
             smtp_host=env.get("LITFEED_SMTP_HOST") or None,
-            smtp_port=int(env.get("LITFEED_SMTP_PORT", "25")),
+            smtp_port=_int(env, "LITFEED_SMTP_PORT", 25),
             smtp_from=env.get("LITFEED_SMTP_FROM", "litfeed@localhost"),
+            smtp_user=env.get("LITFEED_SMTP_USER") or None,
+            smtp_password=env.get("LITFEED_SMTP_PASSWORD") or None,
+            smtp_starttls=_bool(env.get("LITFEED_SMTP_STARTTLS", "false"),
+                                "LITFEED_SMTP_STARTTLS"),
             session_days=_int(env, "LITFEED_SESSION_DAYS", 30),
             cookie_secure=env.get("LITFEED_COOKIE_SECURE", "auto").strip().lower(),
             login_max_failures=_int(env, "LITFEED_LOGIN_MAX_FAILURES", 5),

@@ -20,10 +20,14 @@ from litfeed.web.routes import (
     api_auth,
     api_papers,
     api_saved,
+    api_search,
+    feeds,
     pages_account,
     pages_meta,
     pages_papers,
     pages_saved,
+    pages_search,
+    pages_searches,
 )
 from litfeed.web.security import SecurityHeadersMiddleware
 
@@ -43,6 +47,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        index = getattr(app.state, "search_index", None)
+        if index is not None:
+            index.close()
         if owns_store:
             app.state.store.close()
 
@@ -55,6 +62,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
+        app.include_router(module.router)
+    # search, saved searches and their alerts
+    for module in (api_search, pages_search, pages_searches, feeds):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
