@@ -29,7 +29,8 @@ def report(ctx: Context, summary: IngestSummary, as_json: bool) -> None:
     """Bring the search index up to date, print the summary; exit 2 when a file could not be
     read to its end."""
     if summary.counts.added or summary.counts.updated or summary.counts.deleted:
-        err_console.print("updating the search index…", highlight=False)
+        if err_console.is_terminal:  # progress, like the bars: not in logs and pipes
+            err_console.print("updating the search index…", highlight=False)
         search_service.refresh(ctx.store, ctx.settings)
     emit(summary.to_json(), as_json, _human)
     for name in summary.failed_files:

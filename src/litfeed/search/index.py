@@ -190,12 +190,14 @@ class SearchIndex:
     # ---------------------------------------------------------- writing
 
     def add_or_replace(self, papers: Iterable[Paper],
-                       added: Mapping[str, datetime] | None = None) -> int:
+                       added: Mapping[str, datetime] | None = None, *,
+                       known_new: bool = False) -> int:
         """Queue papers, replacing any indexed paper with the same PMID; returns how many.
 
         ``added`` maps PMIDs to when they first arrived in the store (what alerts filter on).
-        Nothing is visible until :meth:`commit`. A PMID repeated within the batch ends as its
-        last occurrence.
+        ``known_new`` skips the replacing, for a caller that knows none of these PMIDs is
+        indexed (a rebuild after :meth:`clear`). Nothing is visible until :meth:`commit`. A
+        PMID repeated within the batch ends as its last occurrence.
 
         :raise InvalidInput: a PMID that is not a decimal number (nothing after it is queued).
         """
@@ -205,7 +207,8 @@ class SearchIndex:
             for paper in papers:
                 if not paper.pmid.isdigit():
                     raise InvalidInput(f"PMID {paper.pmid!r} is not a decimal number")
-                writer.delete_documents_by_term("pmid", int(paper.pmid))
+                if not known_new:
+                    writer.delete_documents_by_term("pmid", int(paper.pmid))
                 writer.add_document(to_document(paper, added.get(paper.pmid) if added else None))
                 n += 1
         return n

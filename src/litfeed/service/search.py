@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from litfeed.config import Settings
 from litfeed.errors import InvalidInput, StorageError
@@ -29,6 +29,7 @@ from litfeed.store import papers as store_papers
 from litfeed.store import schema as s
 
 SYNC_CHUNK = 5_000
+REBUILD_COMMIT = 100_000
 MAX_PAGE_SIZE = 100
 # one sync at a time per process: two threads queueing into the same writer while one of them
 # closes it would drop the other's uncommitted documents under a checkpoint that claims them
@@ -51,9 +52,19 @@ def _parse_checkpoint(value: str | None, url: str) -> int | None:
     return int(seq) if owner == url and seq.isdigit() else None
 
 
+# built once: a search runs both, and building a statement costs more than running these
+_LATEST_SEQ = select(func.max(s.paper_changes.c.seq))
+_HIT_ROWS = (
+    select(s.papers.c.pmid, s.papers.c.title, s.papers.c.year, s.papers.c.retracted,
+           s.papers.c.pmcid, s.papers.c.published, s.journals.c.iso_abbrev,
+           s.journals.c.title.label("journal_title"))
+    .select_from(s.papers.outerjoin(s.journals, s.papers.c.journal_id == s.journals.c.id))
+    .where(s.papers.c.pmid.in_(bindparam("pmids", expanding=True))))
+
+
 def _latest_seq(store: Store) -> int:
     with store.read() as conn:
-        return int(conn.execute(select(func.max(s.paper_changes.c.seq))).scalar() or 0)
+        return int(conn.execute(_LATEST_SEQ).scalar() or 0)
 
 
 def index_is_current(store: Store, index: SearchIndex) -> bool:
@@ -69,10 +80,7 @@ def sync_index(store: Store, index: SearchIndex, *, rebuild: bool = False) -> in
     after = None if rebuild else _parse_checkpoint(index.checkpoint(), store.url)
     if after is None or after > latest:
         index.clear()
-        after = 0
-        if latest == 0:
-            index.commit(checkpoint=f"{store.url}|0")
-            return 0
+        return _rebuild(store, index, latest)
     touched = 0
     while after < latest:
         with store.read() as conn:
@@ -92,6 +100,33 @@ def sync_index(store: Store, index: SearchIndex, *, rebuild: bool = False) -> in
         after = rows[-1].seq
         index.commit(checkpoint=f"{store.url}|{after}")
         touched += len(pmids)
+    return touched
+
+
+def _rebuild(store: Store, index: SearchIndex, latest: int) -> int:
+    """Index every stored paper into the cleared index, walking the papers table (cheaper than
+    replaying the change log: no PMID twice, nothing to replace); the checkpoint, written at
+    the end, is the change log's head read before the walk, so changes made meanwhile are
+    applied (again, harmlessly) by the next sync. A crash midway leaves no checkpoint: the
+    next sync starts over."""
+    touched = 0
+    last = ""
+    pending = 0
+    while True:
+        with store.read() as conn:
+            batch = store_papers.page_papers_with_arrival(conn, after_pmid=last,
+                                                          limit=SYNC_CHUNK)
+        if not batch:
+            break
+        index.add_or_replace((paper for paper, _ in batch),
+                             {paper.pmid: added for paper, added in batch}, known_new=True)
+        last = batch[-1][0].pmid
+        touched += len(batch)
+        pending += len(batch)
+        if pending >= REBUILD_COMMIT:  # bound the writer's memory, keep merges going
+            index.commit()
+            pending = 0
+    index.commit(checkpoint=f"{store.url}|{latest}")
     return touched
 
 
@@ -144,23 +179,20 @@ class SearchRequest:
             raise InvalidInput(f"size={self.size}; expected 1 to {MAX_PAGE_SIZE}")
 
 
-def search(store: Store, index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
+def search(store: Store, index: SearchIndex, request: SearchRequest, *,
+           catch_up: bool = True) -> dict[str, Any]:
     """Run a query; the contract's ``{"query", "total", "results": [...]}`` plus paging.
 
     The index is brought up to date first when this process can take its writer; when another
-    process holds it (an ingest is running), the last committed state is searched.
+    process holds it (an ingest is running), the last committed state is searched. A caller
+    that has just checked :func:`index_is_current` passes ``catch_up=False``.
 
     :raise QuerySyntaxError: the query does not parse (400 / exit 2).
     """
-    result = _run(store, index, request)
+    result = _run(store, index, request, catch_up=catch_up)
     pmids = [h.pmid for h in result.hits]
     with store.read() as conn:
-        rows = {r.pmid: r for r in conn.execute(
-            select(s.papers.c.pmid, s.papers.c.title, s.papers.c.year, s.papers.c.retracted,
-                   s.papers.c.pmcid, s.papers.c.published, s.journals.c.iso_abbrev,
-                   s.journals.c.title.label("journal_title"))
-            .select_from(s.papers.outerjoin(s.journals, s.papers.c.journal_id == s.journals.c.id))
-            .where(s.papers.c.pmid.in_(pmids)))} if pmids else {}
+        rows = {r.pmid: r for r in conn.execute(_HIT_ROWS, {"pmids": pmids})} if pmids else {}
     results = []
     for hit in result.hits:
         row = rows.get(hit.pmid)
@@ -209,8 +241,10 @@ def search_papers(store: Store, index: SearchIndex, request: SearchRequest
     return _answer(request, result, [f.result for f in found]), found
 
 
-def _run(store: Store, index: SearchIndex, request: SearchRequest) -> SearchResult:
-    ensure_current(store, index)
+def _run(store: Store, index: SearchIndex, request: SearchRequest, *,
+         catch_up: bool = True) -> SearchResult:
+    if catch_up:
+        ensure_current(store, index)
     return index.search(
         request.query, sort=request.sort, filters=request.filters,
         offset=(request.page - 1) * request.size, limit=request.size)

@@ -282,6 +282,16 @@ def get_papers_with_arrival(conn: Connection, pmids: Sequence[str]
     return out
 
 
+def page_papers_with_arrival(conn: Connection, *, after_pmid: str, limit: int
+                             ) -> list[tuple[Paper, datetime]]:
+    """Stored papers in PMID (string) order after ``after_pmid``, with their arrival times: a
+    keyset walk over the primary key, for rebuilding the search index."""
+    rows = conn.execute(select(s.papers.c.doc, s.papers.c.created_at)
+                        .where(s.papers.c.pmid > after_pmid)
+                        .order_by(s.papers.c.pmid).limit(limit))
+    return [(Paper.from_doc(orjson.loads(row.doc)), as_utc(row.created_at)) for row in rows]
+
+
 def find_pmid_by_doi(conn: Connection, doi: str) -> str | None:
     return conn.execute(
         select(s.papers.c.pmid).where(func.lower(s.papers.c.doi) == doi.strip().lower()).limit(1)

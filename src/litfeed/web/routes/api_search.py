@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from litfeed.errors import Unauthorized
 from litfeed.search.index import SearchFilters
@@ -25,13 +27,15 @@ router = APIRouter(prefix="/api", tags=["search"])
 MAX_PAGE = 500  # page * size stays inside the index's 10,000-result window anyway
 
 
-def _filters(year_from: Annotated[int | None, Query(ge=0, le=9999)] = None,
-             year_to: Annotated[int | None, Query(ge=0, le=9999)] = None,
-             type: Annotated[list[str], Query(
-                 max_length=50, description="publication type, repeatable: "
-                                            "type=Review&type=Meta-Analysis")] = [],  # noqa: B006
-             has_abstract: bool = False, free_full_text: bool = False,
-             hide_retracted: bool = False) -> SearchFilters:
+async def _filters(
+    year_from: Annotated[int | None, Query(ge=0, le=9999)] = None,
+    year_to: Annotated[int | None, Query(ge=0, le=9999)] = None,
+    type: Annotated[list[str], Query(
+        max_length=50,
+        description="publication type, repeatable: type=Review&type=Meta-Analysis")] = [],  # noqa: B006
+    has_abstract: bool = False, free_full_text: bool = False, hide_retracted: bool = False,
+) -> SearchFilters:
+    # async: nothing here blocks, so FastAPI need not hop to the thread pool for it
     return search_service.make_filters(
         year_from=year_from, year_to=year_to, types=[t[:200] for t in type],
         has_abstract=has_abstract, free_full_text=free_full_text, hide_retracted=hide_retracted)
@@ -46,12 +50,12 @@ def _readable(settings: Any, auth: SignedIn | None) -> None:
 
 
 @router.get("/search")
-def search(store: StoreDep, settings: SettingsDep, auth: OptionalUser, index: SearchIndexDep,
+async def search(store: StoreDep, settings: SettingsDep, auth: OptionalUser, index: SearchIndexDep,
            filters: FiltersDep,
            q: str = Query(..., max_length=10_000, description="PubMed-style query"),
            sort: Literal["relevance", "date"] = "relevance",
            page: int = Query(1, ge=1, le=MAX_PAGE),
-           size: int = Query(20, ge=1, le=search_service.MAX_PAGE_SIZE)) -> dict[str, Any]:
+           size: int = Query(20, ge=1, le=search_service.MAX_PAGE_SIZE)) -> Response:
     """As `litfeed search`: `{"query", "canonical_query", "total", "page", "size", "pages",
     "sort", "results": [{"pmid", "title", "journal", "year", "published", "score", "snippet",
     "retracted", "free_full_text"}]}`. `snippet` is safe HTML (escaped text, matches in
@@ -60,7 +64,14 @@ def search(store: StoreDep, settings: SettingsDep, auth: OptionalUser, index: Se
     _readable(settings, auth)
     request = search_service.SearchRequest(query=q, sort=sort, page=page, size=size,
                                            filters=filters)
-    return search_service.search(store, index, request)
+    if search_service.index_is_current(store, index):
+        # the usual case: a few milliseconds of work, done on the event loop, because handing
+        # it to the thread pool and back costs as much again on a busy machine (bench/search.py)
+        data = search_service.search(store, index, request, catch_up=False)
+    else:  # catching up may index many papers: never on the event loop
+        data = await run_in_threadpool(search_service.search, store, index, request)
+    # plain data, serialised straight away: FastAPI's generic encoder would walk it again
+    return Response(orjson.dumps(data), media_type="application/json")
 
 
 # --- saved searches ------------------------------------------------------------------------------
