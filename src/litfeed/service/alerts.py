@@ -265,9 +265,12 @@ def new_counts(store: Store, index: SearchIndex, searches: list[SavedSearch]
                ) -> dict[int, int]:
     """How many new matches each search has (one index count each)."""
     out: dict[int, int] = {}
+    if searches:
+        search_service.ensure_current(store, index)
     for saved in searches:
         filters = replace(saved.filters, added_after=saved.last_seen_at)
-        out[saved.id] = search_service.count_matches(store, index, saved.query, filters)
+        out[saved.id] = search_service.count_matches(store, index, saved.query, filters,
+                                                     catch_up=False)
     return out
 
 

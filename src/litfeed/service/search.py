@@ -257,13 +257,14 @@ def _answer(request: SearchRequest, result: SearchResult, results: list[dict[str
             "pages": -(-result.total // request.size), "results": results}
 
 
-def count_matches(store: Store, index: SearchIndex, query: str,
-                  filters: SearchFilters) -> int:
+def count_matches(store: Store, index: SearchIndex, query: str, filters: SearchFilters, *,
+                  catch_up: bool = True) -> int:
     """How many papers match (no hits fetched): the "3 new" of saved searches.
 
     :raise QuerySyntaxError: the query does not parse.
     """
-    ensure_current(store, index)
+    if catch_up:
+        ensure_current(store, index)
     return index.search(query, filters=filters, limit=0, snippets=False).total
 
 
