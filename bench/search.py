@@ -1,18 +1,27 @@
-"""Search latency and indexing cost: the Tantivy index against plain SQLite FTS5, same run.
+"""Search latency and indexing cost: through the index, the service and the HTTP API, against
+plain SQLite FTS5, in the same run.
 
 Loads the shared PubMed records (pubmed20n0014 + pubmed21n1298, ~50k papers), replicates them
-with fresh PMIDs up to ``--scale`` papers, indexes them in both engines, then runs the fixed
-queries below (``--repeat`` timed runs each after one warm-up) and prints p50/p95 per query
-class and overall, index sizes and indexing rates.
+with fresh PMIDs up to ``--scale`` papers, stores them in a SQLite litfeed store, builds the
+Tantivy index from the store the way the app does (``service.search.refresh``: read the change
+log, decode each stored paper, index it with its arrival time), builds the FTS5 baseline, then
+runs the fixed queries below (``--repeat`` timed runs each after one warm-up) four ways:
 
-Tantivy is timed through ``SearchIndex.search`` (parse, translate, top 20 with total count,
-PMIDs and snippets), which is what the service calls. FTS5 is one ``fts5(title, abstract,
-subjects, authors, journal, mesh, pt, tokenize='porter unicode61')`` table ranked by
-``bm25(fts, 3, 1, 1, ...)`` with a ``snippet()`` per hit and a ``count(*)``, the same AST
-translated to an FTS5 MATCH string (fielded terms become column filters, which is looser than
-the exact-value matching of the Tantivy index; totals are printed so that can be seen).
+- ``index``: ``SearchIndex.search`` (parse, translate, top 20 with total count, PMIDs and
+  snippets);
+- ``service``: ``service.search.search`` (the above plus the freshness check against the store
+  and the rows of the 20 hits), what the CLI and the API call;
+- ``http``: ``GET /api/search?q=…&sort=…`` on a real ``litfeed serve`` (uvicorn) subprocess on
+  127.0.0.1, over one keep-alive connection with httpx (JSON parsed on the client);
+- ``fts5``: one ``fts5(title, abstract, subjects, authors, journal, mesh, pt,
+  tokenize='porter unicode61')`` table ranked by ``bm25(fts, 3, 1, 1, ...)`` with a
+  ``snippet()`` per hit and a ``count(*)``, the same AST translated to an FTS5 MATCH string
+  (fielded terms become column filters, looser than the exact-value matching of the Tantivy
+  index; totals are printed so that can be seen).
 
-    PYTHONPATH=src python bench/search.py --scale 200000
+It prints p50/p95 per query class and overall, index sizes and indexing rates.
+
+    PYTHONPATH=src python bench/search.py --scale 200000 --workdir /tmp/lfbench
 """
 
 from __future__ import annotations
@@ -22,23 +31,32 @@ import dataclasses
 import os
 import random
 import shutil
+import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import httpx
+
+from litfeed.config import Settings
 from litfeed.models import AbstractSection, Author, MeshTerm, Paper
-from litfeed.search.index import SearchIndex, Sort
+from litfeed.search.index import Sort
 from litfeed.search.query import And, DateRange, Node, Not, Or, Phrase, Term, parse_query
 from litfeed.search.schema import author_values, mesh_values, normalize_value
 from litfeed.search.translate import STOPWORDS
+from litfeed.service import search as search_service
+from litfeed.store import Store
+from litfeed.store import papers as store_papers
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pubmed-xml"
 FILES = ("pubmed20n0014.xml.gz", "pubmed21n1298.xml.gz")
-ENGINE_PATHS = {"tantivy": "tantivy", "fts5": "fts.db"}
+ENGINE_PATHS = {"tantivy": "search", "fts5": "fts.db", "store": "litfeed.db"}
+STORE_BATCH = 2_000
 FRESH_PMID_BASE = 90_000_000  # above any real PMID, so replicas never collide
 
 # (class, query, sort)
@@ -117,22 +135,71 @@ def replicate(base: list[Paper], scale: int) -> Iterator[Paper]:
             paper, pmid=str(FRESH_PMID_BASE + k))
 
 
-# ---------------------------------------------------------------- tantivy
+# ---------------------------------------------------------------- store and index
 
 
-def build_tantivy(path: Path, papers: Iterable[Paper], commit_every: int) -> float:
+def settings_for(work: Path) -> Settings:
+    return Settings(data_dir=work, database_url=f"sqlite:///{work / ENGINE_PATHS['store']}")
+
+
+def build_store(settings: Settings, papers: Iterable[Paper]) -> float:
+    """Write the papers into a litfeed store (the ingest write path, without the XML)."""
     start = time.perf_counter()
-    with SearchIndex(path) as index:
-        batch: list[Paper] = []
-        for paper in papers:
-            batch.append(paper)
-            if len(batch) == commit_every:
-                index.add_or_replace(batch)
-                index.commit()
-                batch = []
-        index.add_or_replace(batch)
-        index.commit()
+    store = Store.open(settings)
+    batch: list[Paper] = []
+    for paper in papers:
+        batch.append(paper)
+        if len(batch) == STORE_BATCH:
+            with store.transaction() as conn:
+                store_papers.apply_batch(conn, batch)
+            batch = []
+    if batch:
+        with store.transaction() as conn:
+            store_papers.apply_batch(conn, batch)
+    store.close()
     return time.perf_counter() - start
+
+
+def build_index(settings: Settings) -> float:
+    """Index the store as the app does after an ingest (``litfeed reindex``)."""
+    start = time.perf_counter()
+    store = Store.open(settings)
+    search_service.refresh(store, settings, rebuild=True)
+    store.close()
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    """``litfeed serve`` on 127.0.0.1 with this store, answering once /api/health does."""
+    env = {**os.environ, "LITFEED_DATA_DIR": str(settings.data_dir),
+           "LITFEED_DATABASE_URL": settings.database_url}
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "litfeed", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            sys.exit(f"litfeed serve exited: {err[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    sys.exit("litfeed serve did not answer within 120 s")
 
 
 # ---------------------------------------------------------------- FTS5
@@ -264,18 +331,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=100_000, help="papers to index")
     ap.add_argument("--repeat", type=int, default=7, help="timed runs per query")
-    ap.add_argument("--commit-every", type=int, default=100_000)
+    ap.add_argument("--commit-every", type=int, default=100_000, help="FTS5 batch size")
     ap.add_argument("--synthetic", type=int, default=0, help="use N random papers as the base")
     ap.add_argument("--no-fts", action="store_true", help="skip the FTS5 baseline")
-    ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
+    ap.add_argument("--no-http", action="store_true", help="skip the HTTP API")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the store and indexes here")
     ap.add_argument("--reuse", action="store_true",
-                    help="query the indexes already in --workdir instead of building them")
+                    help="query the store and indexes already in --workdir instead of building")
     args = ap.parse_args()
     if args.reuse and not args.workdir:
         ap.error("--reuse needs --workdir")
 
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="litfeed-bench-"))
-    engines = ["tantivy"] + ([] if args.no_fts else ["fts5"])
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="litfeed-bench-")).resolve()
+    settings = settings_for(work)
     seconds: dict[str, float] = {}
     if not args.reuse:
         shutil.rmtree(work, ignore_errors=True)
@@ -284,34 +352,74 @@ def main() -> None:
         base = load_base(args.synthetic)
         print(f"loaded {len(base)} base papers in {time.perf_counter() - t0:.1f} s",
               file=sys.stderr)
-        for engine in engines:
-            papers = replicate(base, args.scale)
-            build = build_tantivy if engine == "tantivy" else build_fts
-            seconds[engine] = build(work / ENGINE_PATHS[engine], papers, args.commit_every)
-            print(f"indexed {engine} in {seconds[engine]:.1f} s", file=sys.stderr)
+        seconds["store"] = build_store(settings, replicate(base, args.scale))
+        print(f"stored in {seconds['store']:.1f} s", file=sys.stderr)
+        seconds["tantivy"] = build_index(settings)
+        print(f"indexed tantivy in {seconds['tantivy']:.1f} s", file=sys.stderr)
+        if not args.no_fts:
+            seconds["fts5"] = build_fts(work / ENGINE_PATHS["fts5"],
+                                        replicate(base, args.scale), args.commit_every)
+            print(f"indexed fts5 in {seconds['fts5']:.1f} s", file=sys.stderr)
+        del base
 
-    index = SearchIndex(work / "tantivy")
-    db = sqlite3.connect(work / "fts.db") if not args.no_fts else None
+    store = Store.open(settings)
+    index = search_service.open_index(settings)
+    db = sqlite3.connect(work / ENGINE_PATHS["fts5"]) if not args.no_fts else None
     nodes = [parse_query(q) for _, q, _ in QUERIES]
+    port = free_port()
+    server = None if args.no_http else start_server(settings, port)
+    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
 
-    def run(engine: str, k: int) -> int:
-        _, _, sort = QUERIES[k]
-        if engine == "tantivy":
-            return index.search(nodes[k], sort=sort).total
+    def via_index(k: int) -> int:
+        return index.search(nodes[k], sort=QUERIES[k][2]).total
+
+    def via_service(k: int) -> int:
+        _, q, sort = QUERIES[k]
+        request = search_service.SearchRequest(query=q, sort=sort)
+        return int(search_service.search(store, index, request)["total"])
+
+    def via_http(k: int) -> int:
+        _, q, sort = QUERIES[k]
+        r = http.get("/api/search", params={"q": q, "sort": sort})
+        r.raise_for_status()
+        return int(r.json()["total"])
+
+    def via_fts(k: int) -> int:
         assert db is not None
-        return fts_search(db, nodes[k], sort)
+        return fts_search(db, nodes[k], QUERIES[k][2])
 
-    totals = {e: [run(e, k) for k in range(len(QUERIES))] for e in engines}  # warm-up
-    samples: dict[str, list[list[float]]] = {e: [[] for _ in QUERIES] for e in engines}
-    for _ in range(args.repeat):
-        for k in range(len(QUERIES)):
-            for engine in engines:
-                start = time.perf_counter()
-                run(engine, k)
-                samples[engine][k].append((time.perf_counter() - start) * 1000)
+    runners: dict[str, Callable[[int], int]] = {"index": via_index, "service": via_service}
+    if server:
+        runners["http"] = via_http
+    if db is not None:
+        runners["fts5"] = via_fts
+    engines = list(runners)
+    try:
+        totals = {e: [runners[e](k) for k in range(len(QUERIES))] for e in engines}  # warm-up
+        samples: dict[str, list[list[float]]] = {e: [[] for _ in QUERIES] for e in engines}
+        floor: list[float] = []  # the HTTP round trip without a search: a missing /api route
+        for _ in range(args.repeat):
+            for k in range(len(QUERIES)):
+                for engine in engines:
+                    start = time.perf_counter()
+                    runners[engine](k)
+                    samples[engine][k].append((time.perf_counter() - start) * 1000)
+                if server:
+                    start = time.perf_counter()
+                    http.get("/api/no-such-route")
+                    floor.append((time.perf_counter() - start) * 1000)
+    finally:
+        http.close()
+        if server:
+            server.terminate()
+            server.wait(timeout=30)
+    for engine in ("service", "http"):
+        if engine in totals:
+            assert totals[engine] == totals["index"], f"{engine} totals differ from the index"
 
     load = os.getloadavg()[0]
-    print(f"\n## search latency, {index.count():,} papers, {len(QUERIES)} queries x "
+    papers = index.count()
+    print(f"\n## search latency, {papers:,} papers, {len(QUERIES)} queries x "
           f"{args.repeat} runs (ms); {os.cpu_count()} CPUs, load average {load:.1f}\n")
     head = "| class | queries | " + " | ".join(f"{e} p50 | {e} p95" for e in engines) + " |"
     print(head)
@@ -324,6 +432,10 @@ def main() -> None:
             values = [v for k in ks for v in samples[engine][k]]
             cells.append(f"{percentile(values, 0.5):.2f} | {percentile(values, 0.95):.2f}")
         print(f"| {cls} | {len(ks)} | " + " | ".join(cells) + " |")
+    if floor:
+        print(f"\nHTTP round trip without a search (GET of a missing /api route, same "
+              f"connection): p50 {percentile(floor, 0.5):.2f} ms, p95 "
+              f"{percentile(floor, 0.95):.2f} ms")
 
     print("\n## per query: median ms (total hits)\n")
     print("| query | " + " | ".join(engines) + " |")
@@ -334,13 +446,19 @@ def main() -> None:
         print(f"| `{label}` | " + " | ".join(cells) + " |")
 
     print("\n## indexing\n")
-    print("| engine | papers | seconds | papers/s | size MB |")
+    print("| what | papers | seconds | papers/s | size MB |")
     print("|---|---|---|---|---|")
-    for engine in engines:
-        size = du(work / ENGINE_PATHS[engine])
-        took = seconds.get(engine)
-        rate = f"{took:.1f} | {args.scale / took:,.0f}" if took else "(reused) | -"
-        print(f"| {engine} | {index.count():,} | {rate} | {size / 1e6:,.0f} |")
+    what = {"store": "SQLite store (apply_batch)", "tantivy": "Tantivy index from the store",
+            "fts5": "FTS5 table"}
+    for name in ("store", "tantivy", "fts5"):
+        if name == "fts5" and db is None:
+            continue
+        size = du(work / ENGINE_PATHS[name])
+        took = seconds.get(name)
+        rate = f"{took:.1f} | {papers / took:,.0f}" if took else "(reused) | -"
+        print(f"| {what[name]} | {papers:,} | {rate} | {size / 1e6:,.0f} |")
+    index.close()
+    store.close()
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -59,6 +59,9 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "litfeed@localhost"
+    smtp_user: str | None = None  # log in when set (with smtp_password)
+    smtp_password: str | None = None
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS before logging in
     ingest_batch_size: int = 2000
     embed_after_ingest: bool = True  # start `litfeed embed` in the background after an ingest
     model_dir: Path | None = None  # the exported ONNX models; default $LITFEED_DATA_DIR/models
@@ -130,11 +133,15 @@ class Settings:
             unpaywall_email=env.get("UNPAYWALL_EMAIL") or None,
             unpaywall_url=env.get("LITFEED_UNPAYWALL_URL", "https://api.unpaywall.org/v2/"),
             smtp_host=env.get("LITFEED_SMTP_HOST") or None,
-            smtp_port=int(env.get("LITFEED_SMTP_PORT", "25")),
+            smtp_port=_int(env, "LITFEED_SMTP_PORT", 25),
             smtp_from=env.get("LITFEED_SMTP_FROM", "litfeed@localhost"),
             model_dir=Path(env["LITFEED_MODEL_DIR"]) if env.get("LITFEED_MODEL_DIR") else None,
             embed_after_ingest=_bool(env.get("LITFEED_EMBED_AFTER_INGEST", "true"),
                                      "LITFEED_EMBED_AFTER_INGEST"),
+            smtp_user=env.get("LITFEED_SMTP_USER") or None,
+            smtp_password=env.get("LITFEED_SMTP_PASSWORD") or None,
+            smtp_starttls=_bool(env.get("LITFEED_SMTP_STARTTLS", "false"),
+                                "LITFEED_SMTP_STARTTLS"),
             session_days=_int(env, "LITFEED_SESSION_DAYS", 30),
             cookie_secure=env.get("LITFEED_COOKIE_SECURE", "auto").strip().lower(),
             login_max_failures=_int(env, "LITFEED_LOGIN_MAX_FAILURES", 5),

@@ -408,3 +408,25 @@ def test_any_query_runs_or_is_a_syntax_error(
         return
     assert 0 <= result.total <= len(PAPERS)
     assert len(result.hits) == max(0, min(limit, result.total - offset))
+
+
+def test_arrival_time_filter_and_sort(tmp_path: Path) -> None:
+    """Saved-search alerts ask for matches that arrived in the store within a window."""
+    from datetime import UTC, datetime, timedelta
+
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    ix = SearchIndex(tmp_path / "search")
+    ix.add_or_replace(PAPERS[:3], {"1": monday - timedelta(days=3),
+                                   "2": monday + timedelta(microseconds=1),
+                                   "3": monday + timedelta(days=2)})
+    ix.commit()
+
+    def found(**window: datetime) -> list[str]:
+        result = ix.search(None, sort="added", filters=SearchFilters(**window))  # type: ignore[arg-type]
+        return [h.pmid for h in result.hits]
+
+    assert found() == ["3", "2", "1"]  # newest arrival first
+    assert found(added_after=monday) == ["3", "2"]  # strictly after, to the microsecond
+    assert found(added_after=monday, added_until=monday + timedelta(days=1)) == ["2"]
+    assert found(added_until=monday - timedelta(days=3)) == ["1"]  # inclusive
+    ix.close()

@@ -300,3 +300,40 @@ def test_keyboard_shortcuts(browser: Any, base_url: str) -> None:
     page.type(f"{ACTIONS} input[name=new_collection]", "ld")
     assert pressed(page, f"{ACTIONS} [data-act=like]") == "false"
     context.close()
+
+
+def test_search_on_a_phone(browser: Any, base_url: str) -> None:
+    context = new_context(browser, base_url)
+    page = context.new_page()
+    register(page, "search@example.org")
+    page.click("nav >> text=Search")
+    page.wait_for_url("**/search")
+    page.fill("input[name=q]", "depression AND (")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("[data-query-error]")
+    assert "position 16" in page.locator("[data-query-error]").inner_text()
+
+    page.fill("input[name=q]", "depression")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("[data-total='2']")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.click("summary:has-text('Filters')")
+    page.check("input[name=type][value='Review']")
+    page.click("text=Apply filters")
+    page.wait_for_selector("[data-total='1']")
+    assert page.locator(".card-title").inner_text() == "Exercise for depression in older adults"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "search-390x844.png")
+
+    page.evaluate("window.__noReload = true")
+    page.click("[data-item] [data-act=like]")
+    page.wait_for_selector("[data-item] [data-act=like][aria-pressed=true]")
+    assert page.evaluate("window.__noReload") is True  # liked in place
+
+    page.click("text=Save this search")
+    page.wait_for_url("**/searches")
+    assert page.locator(".saved-search-card .card-title").inner_text() == "depression"
+    assert "Review" in page.locator(".saved-search-card").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "searches-390x844.png")
+    context.close()

@@ -25,8 +25,9 @@ import json
 import math
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape as html_escape
 from pathlib import Path
 from typing import Literal
@@ -41,6 +42,7 @@ from litfeed.search.query import Node, format_query, parse_query
 from litfeed.search.schema import (
     SCHEMA_VERSION,
     TEXT_TOKENIZER,
+    added_value,
     build_schema,
     text_analyzer,
     to_document,
@@ -51,7 +53,9 @@ META_FILE = "litfeed-search.json"
 MAX_WINDOW = 10_000  # offset + limit: deeper pages cost memory for nothing a reader uses
 SNIPPET_CHARS = 240
 
-Sort = Literal["relevance", "date"]
+#: relevance (BM25), date (publication, newest first), added (arrival in the store, newest first)
+Sort = Literal["relevance", "date", "added"]
+_SORT_FIELDS = {"date": "pubdate", "added": "added"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,9 @@ class SearchFilters:
     has_abstract: bool = False
     free_full_text: bool = False  # has a PMC copy
     hide_retracted: bool = False
+    #: arrival in the store: after ``added_after`` (exclusive), up to ``added_until`` (inclusive)
+    added_after: datetime | None = None
+    added_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +190,15 @@ class SearchIndex:
 
     # ---------------------------------------------------------- writing
 
-    def add_or_replace(self, papers: Iterable[Paper]) -> int:
+    def add_or_replace(self, papers: Iterable[Paper],
+                       added: Mapping[str, datetime] | None = None, *,
+                       known_new: bool = False) -> int:
         """Queue papers, replacing any indexed paper with the same PMID; returns how many.
 
-        Nothing is visible until :meth:`commit`. A PMID repeated within the batch ends as its
-        last occurrence.
+        ``added`` maps PMIDs to when they first arrived in the store (what alerts filter on).
+        ``known_new`` skips the replacing, for a caller that knows none of these PMIDs is
+        indexed (a rebuild after :meth:`clear`). Nothing is visible until :meth:`commit`. A
+        PMID repeated within the batch ends as its last occurrence.
 
         :raise InvalidInput: a PMID that is not a decimal number (nothing after it is queued).
         """
@@ -197,8 +208,9 @@ class SearchIndex:
             for paper in papers:
                 if not paper.pmid.isdigit():
                     raise InvalidInput(f"PMID {paper.pmid!r} is not a decimal number")
-                writer.delete_documents_by_term("pmid", int(paper.pmid))
-                writer.add_document(to_document(paper))
+                if not known_new:
+                    writer.delete_documents_by_term("pmid", int(paper.pmid))
+                writer.add_document(to_document(paper, added.get(paper.pmid) if added else None))
                 n += 1
         return n
 
@@ -298,7 +310,7 @@ class SearchIndex:
         :raise QuerySyntaxError: ``query`` does not parse (HTTP 400, CLI exit 2).
         :raise InvalidInput: a bad sort, offset or limit.
         """
-        if sort not in ("relevance", "date"):
+        if sort not in ("relevance", "date", "added"):
             raise InvalidInput(f"sort={sort!r}; expected relevance or date")
         if offset < 0 or limit < 0 or offset + limit > MAX_WINDOW:
             raise InvalidInput(
@@ -310,9 +322,9 @@ class SearchIndex:
         full = self._filtered(main, filters or SearchFilters())
         searcher = self._searcher()
         window = max(limit, 1)  # Tantivy panics on limit 0; limit 0 asks only for the total
-        if sort == "date":
+        if sort in _SORT_FIELDS:
             result = searcher.search(
-                full, window, count=True, order_by_field="pubdate", offset=offset,
+                full, window, count=True, order_by_field=_SORT_FIELDS[sort], offset=offset,
                 order=tantivy.Order.Desc,
             )
         else:
@@ -384,6 +396,11 @@ class SearchIndex:
                 clauses.append((Occur.Must, Query.term_query(self._schema, name, True)))
         if filters.hide_retracted:
             clauses.append((Occur.MustNot, Query.term_query(self._schema, "retracted", True)))
+        if filters.added_after is not None or filters.added_until is not None:
+            low = added_value(filters.added_after) + 1 if filters.added_after else 1
+            high = added_value(filters.added_until) if filters.added_until else 2**62
+            clauses.append((Occur.Must, Query.range_query(
+                self._schema, "added", tantivy.FieldType.Integer, low, high)))
         if not clauses:
             return query
         # filters score 0 so that a filtered search ranks exactly like the unfiltered one

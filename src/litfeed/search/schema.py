@@ -6,18 +6,21 @@ Two kinds of field: *word* fields (title, abstract, subjects) go through :data:`
 normalised by :func:`normalize_value` and indexed untokenized, so ``Breast Neoplasms[mh]``
 matches that heading and not every paper with "breast" in a heading.
 Dates are one integer ``pubdate`` = ``YYYYMMDD`` with 00 for an unknown month or day.
+``added`` is when the paper first arrived in the store (microseconds since the epoch, UTC; a
+replacement keeps it): saved-search alerts ask for matches that arrived after a given time.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime, timedelta
 
 import tantivy
 
 from litfeed.models import Paper
 
 #: bump when fields or analysis change: an index with another version is rebuilt
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TEXT_TOKENIZER = "litfeed_en"
 
 WORD_FIELDS = ("title", "abstract", "subjects")
@@ -34,6 +37,7 @@ def build_schema() -> tantivy.Schema:
     for name in VALUE_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("pubdate", indexed=True, fast=True)
+    sb.add_integer_field("added", indexed=True, fast=True)
     for name in ("has_abstract", "free_full_text", "retracted"):
         sb.add_boolean_field(name, indexed=True)
     return sb.build()
@@ -147,8 +151,23 @@ def mesh_values(paper: Paper) -> tuple[list[str], list[str]]:
     return sorted(every), sorted(major)
 
 
-def to_document(paper: Paper) -> tantivy.Document:
-    """The index document of ``paper``; ``pmid`` must be the decimal PubMed id."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def added_value(when: datetime | None) -> int:
+    """The ``added`` field's value: microseconds since the epoch (0 when unknown).
+
+    A naive datetime is taken as UTC, as the store keeps every time in UTC.
+    """
+    if when is None:
+        return 0
+    aware = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    return (aware - _EPOCH) // timedelta(microseconds=1)  # exact, unlike timestamp() * 1e6
+
+
+def to_document(paper: Paper, added: datetime | None = None) -> tantivy.Document:
+    """The index document of ``paper``; ``pmid`` must be the decimal PubMed id; ``added`` is
+    when the paper first arrived in the store."""
     doc = tantivy.Document()
     doc.add_integer("pmid", int(paper.pmid))
     doc.add_text("title", paper.title or "")
@@ -176,6 +195,7 @@ def to_document(paper: Paper) -> tantivy.Document:
     if paper.language:
         doc.add_text("language", normalize_language(paper.language))
     doc.add_integer("pubdate", pubdate(paper))
+    doc.add_integer("added", added_value(added))
     doc.add_boolean("has_abstract", paper.has_abstract)
     doc.add_boolean("free_full_text", bool(paper.pmcid))
     doc.add_boolean("retracted", paper.retracted)

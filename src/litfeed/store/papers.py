@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from litfeed.models import Deletion, Paper
 from litfeed.store import schema as s
+from litfeed.store.clock import as_utc
 
 CHUNK = 500  # bind-parameter lists stay well under SQLite's limit
 
@@ -271,6 +272,28 @@ def get_papers(conn: Connection, pmids: Sequence[str]) -> dict[str, Paper]:
                                 .where(s.papers.c.pmid.in_(chunk))):
             out[row.pmid] = Paper.from_doc(orjson.loads(row.doc))
     return out
+
+
+def get_papers_with_arrival(conn: Connection, pmids: Sequence[str]
+                            ) -> dict[str, tuple[Paper, datetime]]:
+    """Like :func:`get_papers`, each with when it first arrived (``created_at``, UTC): what the
+    search index and saved-search alerts need."""
+    out: dict[str, tuple[Paper, datetime]] = {}
+    for chunk in _chunks(list(pmids)):
+        for row in conn.execute(select(s.papers.c.pmid, s.papers.c.doc, s.papers.c.created_at)
+                                .where(s.papers.c.pmid.in_(chunk))):
+            out[row.pmid] = (Paper.from_doc(orjson.loads(row.doc)), as_utc(row.created_at))
+    return out
+
+
+def page_papers_with_arrival(conn: Connection, *, after_pmid: str, limit: int
+                             ) -> list[tuple[Paper, datetime]]:
+    """Stored papers in PMID (string) order after ``after_pmid``, with their arrival times: a
+    keyset walk over the primary key, for rebuilding the search index."""
+    rows = conn.execute(select(s.papers.c.doc, s.papers.c.created_at)
+                        .where(s.papers.c.pmid > after_pmid)
+                        .order_by(s.papers.c.pmid).limit(limit))
+    return [(Paper.from_doc(orjson.loads(row.doc)), as_utc(row.created_at)) for row in rows]
 
 
 def find_pmid_by_doi(conn: Connection, doi: str) -> str | None:

@@ -323,6 +323,28 @@ cme_settings = Table(
     Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
 )
 
+# --- saved searches and their alerts ------------------------------------------------------------
+
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("filters", Text, nullable=False, default="{}"),  # JSON: year_from, type, …
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # "N new since …": papers that arrived after the reader last opened the results
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("digest", String(10), nullable=False, default="none"),  # none | daily | weekly
+    # the arrival time the last digest covered up to: the next one starts after it
+    Column("last_digest_at", DateTime(timezone=True)),
+    # the private Atom feed's credential (shown to its owner, so kept as it is)
+    Column("feed_token", String(64), nullable=False, unique=True),
+    UniqueConstraint("user_id", "name"),
+    Index("ix_saved_searches_digest", "digest"),
+)
+
 # --- shared caches ------------------------------------------------------------------------------
 
 cache_entries = Table(
@@ -361,4 +383,5 @@ USER_TABLES = (
     "login_failures",
     "cme_activities",
     "cme_audit",
+    "saved_searches",
 )

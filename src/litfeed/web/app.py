@@ -27,12 +27,16 @@ from litfeed.web.routes import (
     api_papers,
     api_related,
     api_saved,
+    api_search,
+    feeds,
     pages_account,
     pages_cme,
     pages_institutions,
     pages_meta,
     pages_papers,
     pages_saved,
+    pages_search,
+    pages_searches,
 )
 from litfeed.web.security import SecurityHeadersMiddleware
 
@@ -54,6 +58,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         yield
         for close in app.state.on_shutdown:
             close()
+        index = getattr(app.state, "search_index", None)
+        if index is not None:
+            index.close()
         if owns_store:
             app.state.store.close()
 
@@ -77,6 +84,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     fulltext_view.install(app)
     app.include_router(api_related.router)
     add_block(app, api_related.BLOCK)
+    # search, saved searches and their alerts
+    for module in (api_search, pages_search, pages_searches, feeds):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)

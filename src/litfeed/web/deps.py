@@ -7,6 +7,7 @@ The result is kept on ``request.state`` so every dependency of one request share
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -15,7 +16,9 @@ from starlette.datastructures import FormData
 
 from litfeed.config import Settings
 from litfeed.errors import Forbidden, Unauthorized
+from litfeed.search.index import SearchIndex
 from litfeed.service import accounts
+from litfeed.service import search as search_service
 from litfeed.service.accounts import SignedIn
 from litfeed.store import Store
 from litfeed.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_valid
@@ -119,3 +122,22 @@ async def checked_form(request: Request,
 
 
 CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+
+_INDEX_LOCK = threading.Lock()
+
+
+async def get_search_index(request: Request) -> SearchIndex:
+    """The process's one search index, opened on first use and kept on ``app.state`` (the
+    search service catches it up with the store before each search when it is behind)."""
+    index: SearchIndex | None = getattr(request.app.state, "search_index", None)
+    if index is None:
+        with _INDEX_LOCK:
+            index = getattr(request.app.state, "search_index", None)
+            if index is None:
+                index = search_service.open_index(request.app.state.settings)
+                request.app.state.search_index = index
+    return index
+
+
+SearchIndexDep = Annotated[SearchIndex, Depends(get_search_index)]
