@@ -124,10 +124,12 @@ def _owned_ids(user_id: int) -> Any:
 
 
 def add_item(conn: Connection, *, collection_id: int, pmid: str, note: str | None,
-             now: datetime) -> None:
+             now: datetime) -> bool:
+    """Put ``pmid`` in the collection; False when it was already there (nothing changes)."""
     stmt = _insert(conn, s.collection_items).values(collection_id=collection_id, pmid=pmid,
                                                    note=note, saved_at=now)
-    conn.execute(stmt.on_conflict_do_nothing(index_elements=["collection_id", "pmid"]))
+    return conn.execute(stmt.on_conflict_do_nothing(
+        index_elements=["collection_id", "pmid"])).rowcount > 0
 
 
 def remove_item(conn: Connection, *, collection_id: int, pmid: str) -> bool:
