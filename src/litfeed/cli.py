@@ -109,6 +109,7 @@ def _register_more() -> None:
     from litfeed.cli_commands import fetch as _fetch  # noqa: F401
     from litfeed.cli_commands import ingest as _ingest  # noqa: F401
     from litfeed.cli_commands import library as _library  # noqa: F401
+    from litfeed.cli_commands import library_io as _library_io  # noqa: F401
     from litfeed.cli_commands import search as _search  # noqa: F401
     from litfeed.cli_commands import serve as _serve  # noqa: F401
     from litfeed.cli_commands import users as _users  # noqa: F401

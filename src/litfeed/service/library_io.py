@@ -153,8 +153,12 @@ class Citation:
     text: str
     html: str
 
+    @property
+    def label(self) -> str:
+        return STYLE_LABELS[self.style]
+
     def to_json(self) -> dict[str, str]:
-        return {"pmid": self.pmid, "style": self.style, "label": STYLE_LABELS[self.style],
+        return {"pmid": self.pmid, "style": self.style, "label": self.label,
                 "text": self.text, "html": self.html}
 
 

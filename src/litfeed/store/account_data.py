@@ -169,8 +169,8 @@ def add_reaction(conn: Connection, *, user_id: int, pmid: str, value: str, reaso
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(s.reactions).values(user_id=user_id, pmid=pmid, value=value,
                                             reason=reason, created_at=created_at)
-    return conn.execute(stmt.on_conflict_do_nothing(
-        index_elements=["user_id", "pmid"])).rowcount > 0
+    return conn.execute(stmt.on_conflict_do_nothing(index_elements=["user_id", "pmid"])
+                        .returning(s.reactions.c.pmid)).first() is not None
 
 
 def list_collections_with_items(conn: Connection, user_id: int) -> list[dict[str, Any]]:

@@ -18,9 +18,11 @@ from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
+    api_library_io,
     api_papers,
     api_saved,
     pages_account,
+    pages_library_io,
     pages_meta,
     pages_papers,
     pages_saved,
@@ -56,6 +58,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
         app.include_router(module.router)
+    app.include_router(api_library_io.router)
+    pages_library_io.install(app)  # /saved export, cite, import; the paper page's Cite block
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)
