@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,7 +25,10 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The larger of this process's and its children's (the parser process's) peak RSS."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, child) / 1024
 
 
 def run_one(mode: str, file: Path, url: str | None) -> dict[str, float]:
@@ -32,7 +36,7 @@ def run_one(mode: str, file: Path, url: str | None) -> dict[str, float]:
     if mode == "pubmed_parser":
         import pubmed_parser
 
-        records = len(pubmed_parser.parse_medline_xml(str(file)))
+        records = sum(1 for _ in pubmed_parser.parse_medline_xml(str(file)))
     elif mode == "parse":
         from litfeed.pubmed.parse import iter_records
 
@@ -113,6 +117,8 @@ def main() -> None:
         print(f"{name:24} {label:22} {r['records']:>8,.0f} {r['seconds']:>8.1f} "
               f"{r['rate']:>9,.0f} {r['peak_mb']:>8.0f}")
     print()
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(the pipelined ingest needs two free cores)")
     for file in args.files:
         ref = next(r for n, m, r in rows if n == file.name and m == "pubmed_parser")
         lite = next(r for n, m, r in rows if n == file.name and m == "sqlite")

@@ -8,6 +8,7 @@ session, emptied between tests, dropped at the end).
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +19,15 @@ from sqlalchemy import text
 from litfeed.config import Settings
 from litfeed.store import Store
 from litfeed.store import schema as s
+
 from testkit import (
     CliResult,
     pg_database,
 )
+
+# Tests never leave a background embedder behind, and share one exported model.
+os.environ["LITFEED_EMBED_AFTER_INGEST"] = "false"
+os.environ.setdefault("LITFEED_MODEL_DIR", str(Path.home() / ".cache" / "litfeed-test-models"))
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +81,8 @@ def store(settings: Settings) -> Iterator[Store]:
 def cli_env(settings: Settings) -> dict[str, str]:
     """Environment for running the CLI against the test store."""
     return {"LITFEED_DATA_DIR": str(settings.data_dir),
-            "LITFEED_DATABASE_URL": settings.database_url}
+            "LITFEED_DATABASE_URL": settings.database_url,
+            "LITFEED_EMBED_AFTER_INGEST": "false"}
 
 
 @pytest.fixture

@@ -105,14 +105,15 @@ def show(ctx: Context, as_json: bool, pmid: str) -> None:
 
 
 def _register_more() -> None:
-    # Command modules register themselves on import; kept apart so this file stays small.
-    from litfeed.cli_commands import fetch as _fetch  # noqa: F401
-    from litfeed.cli_commands import ingest as _ingest  # noqa: F401
-    from litfeed.cli_commands import library as _library  # noqa: F401
-    from litfeed.cli_commands import library_io as _library_io  # noqa: F401
-    from litfeed.cli_commands import search as _search  # noqa: F401
-    from litfeed.cli_commands import serve as _serve  # noqa: F401
-    from litfeed.cli_commands import users as _users  # noqa: F401
+    """Import every module of ``litfeed.cli_commands``: each registers its commands on ``cli``
+    (kept apart so this file stays small and a new command needs no edit here)."""
+    import importlib
+    import pkgutil
+
+    from litfeed import cli_commands
+
+    for module in pkgutil.iter_modules(cli_commands.__path__):
+        importlib.import_module(f"litfeed.cli_commands.{module.name}")
 
 
 def main(argv: list[str] | None = None) -> None:

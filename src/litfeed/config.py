@@ -60,6 +60,8 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "litfeed@localhost"
     ingest_batch_size: int = 2000
+    embed_after_ingest: bool = True  # start `litfeed embed` in the background after an ingest
+    model_dir: Path | None = None  # the exported ONNX models; default $LITFEED_DATA_DIR/models
     # --- web: sessions, cookies, login throttling, password hashing
     session_days: int = 30  # a session cookie lives this long, then the reader logs in again
     cookie_secure: str = "auto"  # auto (Secure when served over https) | true | false
@@ -68,6 +70,14 @@ class Settings:
     login_window_s: int = 900
     argon2_time_cost: int = 3  # argon2id parameters (RFC 9106 low-memory profile by default)
     argon2_memory_kib: int = 65536
+    # --- CME (defaults; an admin's values on /admin/cme override them, see docs/cme.md)
+    cme_credit_per_cycle: str = "0.5"  # credits per completed learning cycle (a decimal)
+    cme_credit_type: str = "AMA PRA Category 1 Credit™ — pending provider approval"
+    cme_yearly_cap: str | None = None  # most credits per calendar year; None: no cap
+    cme_provider_name: str | None = None
+    cme_accreditation_statement: str | None = None  # none: credits are self-reported
+    cme_draft_days: int = 7  # an incomplete cycle expires this long after it was started
+    cme_edit_hours: int = 24  # a completed cycle can be edited this long, then it is locked
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -122,6 +132,9 @@ class Settings:
             smtp_host=env.get("LITFEED_SMTP_HOST") or None,
             smtp_port=int(env.get("LITFEED_SMTP_PORT", "25")),
             smtp_from=env.get("LITFEED_SMTP_FROM", "litfeed@localhost"),
+            model_dir=Path(env["LITFEED_MODEL_DIR"]) if env.get("LITFEED_MODEL_DIR") else None,
+            embed_after_ingest=_bool(env.get("LITFEED_EMBED_AFTER_INGEST", "true"),
+                                     "LITFEED_EMBED_AFTER_INGEST"),
             session_days=_int(env, "LITFEED_SESSION_DAYS", 30),
             cookie_secure=env.get("LITFEED_COOKIE_SECURE", "auto").strip().lower(),
             login_max_failures=_int(env, "LITFEED_LOGIN_MAX_FAILURES", 5),
@@ -129,4 +142,13 @@ class Settings:
             login_window_s=_int(env, "LITFEED_LOGIN_WINDOW_S", 900),
             argon2_time_cost=_int(env, "LITFEED_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_int(env, "LITFEED_ARGON2_MEMORY_KIB", 65536),
+            cme_credit_per_cycle=env.get("LITFEED_CME_CREDIT_PER_CYCLE", "").strip() or "0.5",
+            cme_credit_type=env.get("LITFEED_CME_CREDIT_TYPE", "").strip()
+            or Settings.cme_credit_type,
+            cme_yearly_cap=env.get("LITFEED_CME_YEARLY_CAP", "").strip() or None,
+            cme_provider_name=env.get("LITFEED_CME_PROVIDER_NAME", "").strip() or None,
+            cme_accreditation_statement=env.get("LITFEED_CME_ACCREDITATION_STATEMENT", "").strip()
+            or None,
+            cme_draft_days=_int(env, "LITFEED_CME_DRAFT_DAYS", 7),
+            cme_edit_hours=_int(env, "LITFEED_CME_EDIT_HOURS", 24),
         )

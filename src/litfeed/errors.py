@@ -44,6 +44,14 @@ class ParseError(InvalidInput):
     code = "parse_error"
 
 
+class Incomplete(InvalidInput):
+    """A record that is well formed but lacks what it needs to be complete (a CME learning cycle
+    without its clinical question, sources or application): 422, unlike a malformed value."""
+
+    code = "incomplete"
+    status = 422
+
+
 class NotFound(LitfeedError):
     code = "not_found"
     status = 404

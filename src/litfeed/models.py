@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 ReactionValue = Literal["like", "dislike"]
@@ -327,4 +328,59 @@ class SavedPaper:
             "saved_at": self.saved_at.isoformat(),
             "collections": list(self.collections),
             "note": self.note,
+        }
+
+
+# --- CME: point-of-care learning cycles ----------------------------------------------------------
+
+CmeStatus = Literal["draft", "completed", "expired"]
+CmeApplication = Literal["changed", "confirmed", "no_change"]
+
+
+@dataclass(frozen=True, slots=True)
+class CmeActivity:
+    """One documented learning cycle (a search, the papers read, what it meant for practice).
+
+    A ``draft`` may lack anything and ``expires_at`` when it is not completed in time; a
+    ``completed`` one has its ``credits`` fixed at completion (``credit_type``, and the
+    ``credit_year`` it counts for in the reader's time zone) and can be edited until
+    ``edit_until``, after which it is locked.
+    """
+
+    id: int
+    user_id: int
+    status: CmeStatus
+    question: str | None
+    query: str | None
+    sources: tuple[str, ...]
+    application: CmeApplication | None
+    application_text: str | None
+    created_at: datetime
+    updated_at: datetime
+    credits: Decimal | None = None
+    credit_type: str | None = None
+    credit_year: int | None = None
+    completed_at: datetime | None = None
+    expires_at: datetime | None = None
+    edit_until: datetime | None = None
+
+    def locked(self, now: datetime) -> bool:
+        """Completed and past its edit window (an expired draft is locked too)."""
+        if self.status == "expired":
+            return True
+        return self.status == "completed" and (self.edit_until is None or now >= self.edit_until)
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id, "status": self.status, "question": self.question,
+            "query": self.query, "sources": list(self.sources),
+            "application": self.application, "application_text": self.application_text,
+            "credits": float(self.credits) if self.credits is not None else None,
+            "credit_type": self.credit_type, "credit_year": self.credit_year,
+            "created_at": iso(self.created_at), "updated_at": iso(self.updated_at),
+            "completed_at": iso(self.completed_at), "expires_at": iso(self.expires_at),
+            "editable_until": iso(self.edit_until), "locked": self.locked(now),
         }

@@ -8,6 +8,7 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from litfeed.cli import Context, cli, command_options, emit, err_console
+from litfeed.service import embeddings as embed_service
 from litfeed.service import search as search_service
 from litfeed.service.ingest import IngestSummary, expand_paths, ingest_paths
 
@@ -29,8 +30,11 @@ def report(ctx: Context, summary: IngestSummary, as_json: bool) -> None:
     """Bring the search index up to date, print the summary; exit 2 when a file could not be
     read to its end."""
     if summary.counts.added or summary.counts.updated or summary.counts.deleted:
-        err_console.print("updating the search index…", highlight=False)
+        if err_console.is_terminal:  # a progress note for people, not for logs
+            err_console.print("updating the search index…", highlight=False)
         search_service.refresh(ctx.store, ctx.settings)
+        if ctx.settings.embed_after_ingest:
+            embed_service.start_background_embed(ctx.settings)
     emit(summary.to_json(), as_json, _human)
     for name in summary.failed_files:
         message = next((e.message for e in summary.errors if e.file == name and e.pmid is None),

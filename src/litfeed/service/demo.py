@@ -69,6 +69,11 @@ def prepare(settings: Settings, data_dir: Path, sources: list[Path],
             # offline: an empty demo still shows the app; `litfeed ingest` fills it later
             with suppress(LitfeedError):
                 fetch_query(store, demo_settings, DEMO_QUERY, max_results=DEMO_FETCH_MAX)
+        from litfeed.service import embeddings, search
+
+        search.refresh(store, demo_settings)  # searchable at once
+        if demo_settings.embed_after_ingest:  # related papers and the feed improve as it works
+            embeddings.start_background_embed(demo_settings)
         password = secrets.token_urlsafe(9)
         accounts.register(store, demo_settings, email=DEMO_EMAIL, password=password,
                           name="Demo reader", by_admin=True)

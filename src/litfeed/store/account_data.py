@@ -51,6 +51,10 @@ CREDENTIAL_TABLES = frozenset({"sessions", "api_tokens", "login_failures"})
 KNOWN_TABLES = frozenset({"users", "reactions", "collections", "collection_items",
                           "paper_views"})
 
+#: references the schema does not declare as foreign keys (so a row can outlive its parent),
+#: remapped on import like one: (table, column) -> the table whose ``id`` it holds
+SOFT_REFERENCES: dict[tuple[str, str], str] = {("cme_audit", "activity_id"): "cme_activities"}
+
 Where = Callable[[int], ColumnElement[bool]]
 IdMaps = dict[str, dict[Any, Any]]
 
@@ -243,7 +247,13 @@ def owned_tables(metadata: MetaData = s.metadata) -> dict[str, tuple[Table, Wher
                 parent = owned[fk.column.table.name][1]
                 owned[table.name] = (table, _by_parent(fk.parent, fk.column, parent))
                 break
-    return owned
+    # a soft reference's parent is loaded first, so its ids are mapped when the child comes
+    order = list(owned)
+    for (child, _column), parent in SOFT_REFERENCES.items():
+        if child in order and parent in order and order.index(child) < order.index(parent):
+            order.remove(child)
+            order.insert(order.index(parent) + 1, child)
+    return {name: owned[name] for name in order}
 
 
 def generic_tables(metadata: MetaData = s.metadata) -> dict[str, tuple[Table, Where]]:
@@ -284,8 +294,8 @@ def load_rows(conn: Connection, table: Table, where: Where, user_id: int,
     A row counts as present when every column it carries equals an existing row's, or when it
     shares an existing row's unique key (the existing one is kept). Row ids are the database's:
     an exported id is mapped to the new one in ``idmaps[table]``, and foreign keys into other
-    owned tables are rewritten through the maps (a row whose parent was not imported is left
-    out). Importing the same rows twice adds nothing.
+    owned tables (and :data:`SOFT_REFERENCES`) are rewritten through the maps (a row whose parent
+    was not imported is left out). Importing the same rows twice adds nothing.
 
     :raise InvalidInput: a row that is not an object or a value the column cannot hold.
     """
@@ -293,6 +303,8 @@ def load_rows(conn: Connection, table: Table, where: Where, user_id: int,
     uniques = _unique_sets(table, surrogate)
     fks = [(fk.parent.name, fk.column.table.name) for fk in table.foreign_keys
            if fk.column.table.name != "users"]
+    fks += [(column, parent) for (child, column), parent in SOFT_REFERENCES.items()
+            if child == table.name and column in table.c]
     existing = [{c.name: v for c, v in zip(table.c, row, strict=True)}
                 for row in conn.execute(select(*table.c).where(where(user_id)))]
     mapping = idmaps.setdefault(table.name, {})

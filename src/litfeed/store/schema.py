@@ -278,6 +278,57 @@ paper_views = Table(
     Index("ix_paper_views_user_id", "user_id"),
 )
 
+# --- CME: learning cycles, their audit trail, the admin's credit rules --------------------------
+
+cme_activities = Table(
+    "cme_activities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(20), nullable=False),  # draft | completed | expired
+    Column("question", Text),
+    Column("query", Text),  # the search that started the cycle (None: a feed session)
+    Column("sources", Text, nullable=False, default="[]"),  # JSON list of PMIDs, as read
+    Column("application", String(20)),  # changed | confirmed | no_change
+    Column("application_text", Text),
+    # fixed at completion: hundredths of a credit (exact, on both backends), its label, the
+    # calendar year (in the reader's time zone) it counts for
+    Column("credit_hundredths", Integer),
+    Column("credit_type", Text),
+    Column("credit_year", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True)),  # drafts: when an unfinished one expires
+    Column("edit_until", DateTime(timezone=True)),  # completed: locked from then on
+    Index("ix_cme_activities_user_id_status", "user_id", "status"),
+)
+
+cme_audit = Table(
+    "cme_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # no foreign key to the activity: the trail outlives a discarded draft
+    Column("activity_id", Integer, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    # draft | update | complete | edit | expire | discard
+    Column("action", String(20), nullable=False),
+    Column("before", Text),  # JSON of the activity before the change (None on creation)
+    Column("after", Text),  # JSON after it (None when discarded)
+    Index("ix_cme_audit_activity_id", "activity_id"),
+    Index("ix_cme_audit_user_id", "user_id"),
+)
+
+cme_settings = Table(
+    "cme_settings",
+    metadata,
+    Column("key", String(50), primary_key=True),  # credit_per_cycle, yearly_cap, …
+    Column("value", Text),  # None: back to the server's default
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+)
+
 # --- shared caches ------------------------------------------------------------------------------
 
 cache_entries = Table(
@@ -296,4 +347,6 @@ USER_TABLES = (
     "collection_items",
     "paper_views",
     "login_failures",
+    "cme_activities",
+    "cme_audit",
 )

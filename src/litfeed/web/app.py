@@ -14,14 +14,17 @@ from fastapi.staticfiles import StaticFiles
 
 from litfeed.config import Settings
 from litfeed.store import Store
+from litfeed.web.blocks import add_block
 from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
+    api_cme,
     api_library_io,
     api_papers,
     api_saved,
     pages_account,
+    pages_cme,
     pages_library_io,
     pages_meta,
     pages_papers,
@@ -58,6 +61,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
         app.include_router(module.router)
+    for module in (api_cme, pages_cme):
+        app.include_router(module.router)
+    add_block(app, pages_cme.CLAIM_BLOCK)
     app.include_router(api_library_io.router)
     pages_library_io.install(app)  # /saved export, cite, import; the paper page's Cite block
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from litfeed.errors import Unauthorized
-from litfeed.service import library, papers
+from litfeed.service import library, papers, reading
 from litfeed.service.accounts import SignedIn
 from litfeed.web import paper_view
 from litfeed.web.blocks import visible_blocks
@@ -53,13 +54,16 @@ def paper_page(pmid: str, request: Request, store: StoreDep, settings: SettingsD
                auth: OptionalUser) -> Response:
     _public_or_signed_in(settings, auth)
     paper, state = library.read_paper(store, pmid, auth.user.id if auth else None)
+    from_q = reading.clean_query(request.query_params.get("from_q"))  # the search that led here
+    if auth is not None:  # reading history, for CME learning cycles
+        reading.record_view(store, auth.user.id, paper.pmid, from_q)
     return render(request, "pages/paper.html", {
         "paper": paper, "state": state, "view": paper_view,
         "badges": paper_view.badges(paper),
         "affiliations": paper_view.affiliations(paper),
         "picker": picker_names(state.collections) if state else [library.DEFAULT_COLLECTION],
         "blocks": visible_blocks(request, paper, auth),
-        "here": f"/papers/{paper.pmid}",
+        "here": f"/papers/{paper.pmid}" + (f"?from_q={quote(from_q)}" if from_q else ""),
     }, auth=auth)
 
 

@@ -1,0 +1,166 @@
+"""Backups, restores and consistency checks.
+
+SQLite is copied with SQLite's online backup API (a consistent snapshot while readers and
+writers keep working); PostgreSQL with ``pg_dump`` in its custom format and ``pg_restore``.
+The search index and the vector cache are derived data: they are not in the backup, and a
+restore removes this machine's copies so they are rebuilt from the restored database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from litfeed.config import Settings
+from litfeed.errors import InvalidInput, StorageError
+from litfeed.store import Store
+
+
+def _sqlite_file(store: Store) -> Path:
+    database = store.engine.url.database
+    if not database or database == ":memory:":
+        raise InvalidInput("an in-memory database cannot be backed up")
+    return Path(database)
+
+
+def _pg_env(url: str) -> tuple[list[str], dict[str, str]]:
+    """libpq connection options for pg_dump/pg_restore; the password travels in the env."""
+    u = make_url(url)
+    args = ["--dbname", u.database or "", "--host", u.host or "127.0.0.1",
+            "--port", str(u.port or 5432)]
+    if u.username:
+        args += ["--username", u.username]
+    env = {**os.environ}
+    if u.password:
+        env["PGPASSWORD"] = str(u.password)
+    return args, env
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    try:
+        subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    except FileNotFoundError as exc:
+        raise StorageError(f"{cmd[0]} is not installed; install PostgreSQL's client tools") from exc
+    except subprocess.CalledProcessError as exc:
+        last = (exc.stderr or "").strip().splitlines()[-1:] or ["no message"]
+        raise StorageError(f"{cmd[0]} failed: {last[0]}") from exc
+
+
+def backup(store: Store, path: Path) -> dict[str, Any]:
+    """Write a consistent copy of the database to ``path`` (the file must not exist yet)."""
+    if path.exists():
+        raise InvalidInput(f"{path} exists; choose a new file name (nothing was overwritten)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        if store.dialect == "sqlite":
+            source = sqlite3.connect(_sqlite_file(store))
+            target = sqlite3.connect(tmp)
+            try:
+                with target:
+                    source.backup(target, pages=4096)
+            finally:
+                target.close()
+                source.close()
+        else:
+            args, env = _pg_env(store.engine.url.render_as_string(hide_password=False))
+            _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(tmp), *args], env)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot write the backup {path}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {"backup": str(path), "backend": store.dialect, "bytes": path.stat().st_size}
+
+
+def restore(store: Store, settings: Settings, path: Path) -> dict[str, Any]:
+    """Replace the database's contents with the backup at ``path``; derived data is dropped."""
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such backup file")
+    if store.dialect == "sqlite":
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise InvalidInput(f"{path} is not a SQLite backup")
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        store.engine.dispose()
+        target = sqlite3.connect(_sqlite_file(store))
+        try:
+            with target:
+                source.backup(target)
+        finally:
+            target.close()
+            source.close()
+    else:
+        with open(path, "rb") as fh:
+            if fh.read(5) != b"PGDMP":
+                raise InvalidInput(f"{path} is not a pg_dump custom-format backup")
+        store.engine.dispose()
+        args, env = _pg_env(store.engine.url.render_as_string(hide_password=False))
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+              *args, str(path)], env)
+    _drop_derived(settings)
+    return {"restored": str(path), "backend": store.dialect}
+
+
+def _drop_derived(settings: Settings) -> None:
+    """The search index and vector cache of the old contents; both rebuild on next use."""
+    for name in ("search", "vectors"):
+        shutil.rmtree(settings.data_dir / name, ignore_errors=True)
+
+
+def check(store: Store, settings: Settings, *, repair: bool = False) -> dict[str, Any]:
+    """Verify the database, the search index and the vectors agree; repair what can be.
+
+    Returns findings; ``ok`` is False when something is wrong and was not repaired.
+    """
+    from litfeed.rank import onnx_export
+    from litfeed.service import embeddings, search
+    from litfeed.store import schema as s
+
+    findings: list[str] = []
+    repaired: list[str] = []
+    if store.dialect == "sqlite":
+        with store.read() as conn:
+            verdict = conn.execute(text("PRAGMA integrity_check")).scalar()
+        if verdict != "ok":
+            findings.append(f"SQLite integrity check: {verdict}")
+    with store.read() as conn:
+        stored = set(conn.execute(s.papers.select().with_only_columns(s.papers.c.pmid)).scalars())
+        orphans = conn.execute(text(
+            "SELECT count(*) FROM embeddings e LEFT JOIN papers p ON p.pmid = e.pmid "
+            "WHERE p.pmid IS NULL")).scalar() or 0
+    with search.open_index(settings) as index:
+        indexed = index.pmids()
+        missing, extra = stored - indexed, indexed - stored
+        if missing or extra:
+            findings.append(f"search index: {len(missing)} paper(s) missing, "
+                            f"{len(extra)} that are no longer stored")
+            if repair:
+                search.sync_index(store, index, rebuild=True)
+                repaired.append("search index rebuilt")
+    if orphans:
+        findings.append(f"{orphans} vector(s) of papers that are no longer stored")
+        if repair:
+            with store.transaction() as conn:
+                conn.execute(text("DELETE FROM embeddings WHERE pmid NOT IN "
+                                  "(SELECT pmid FROM papers)"))
+            repaired.append("orphan vectors deleted")
+    with store.read() as conn:
+        embedded = conn.execute(text("SELECT count(*) FROM embeddings WHERE model = :m"),
+                                {"m": onnx_export.MODEL_NAME}).scalar() or 0
+    pending = len(stored) - int(embedded)
+    if repair:
+        shutil.rmtree(settings.data_dir / "vectors", ignore_errors=True)
+        embeddings._indexes.clear()
+    unrepaired = len(findings) - len(repaired)
+    return {"ok": unrepaired <= 0, "papers": len(stored), "indexed": len(indexed),
+            "embedded": int(embedded), "not_embedded": max(pending, 0),
+            "findings": findings, "repaired": repaired}
