@@ -25,9 +25,9 @@ from sqlalchemy import (
 
 from litfeed.config import Settings
 from litfeed.errors import InvalidInput
-from litfeed.service import accounts, library, library_io
+from litfeed.service import accounts, cme, library, library_io
 from litfeed.service.accounts import digest
-from litfeed.store import Store, account_data
+from litfeed.store import Store, account_data, user_settings
 from litfeed.store import schema as s
 from testkit import CliResult, backend_url
 
@@ -44,7 +44,8 @@ def fill_account(store: Store, readers: Readers) -> str:
     library.save(store, uid, SPINK, "Teaching")
     library.save(store, uid, TITLE_ONLY)
     with store.transaction() as conn:
-        account_data.write_settings(conn, uid, {"personalization": True, "specialties": ["GI"]})
+        user_settings.update_user_settings(conn, uid, {"personalization": True,
+                                                       "specialties": ["GI"]})
         account_data.add_views(conn, uid, [(EFLM, "urinalysis guideline", VIEWED)])
     library.react(store, readers.ben.id, EFLM, "like")
     library.save(store, readers.ben.id, MMWR, "Ben's")
@@ -77,6 +78,8 @@ def test_export_holds_everything_and_no_secret(stocked: Store, readers: Readers)
     assert export["history"] == [{"pmid": EFLM, "query": "urinalysis guideline",
                                   "viewed_at": VIEWED.isoformat()}]
     assert export["security"]["api_tokens"][0]["name"] == "my script"
+    # tables without a section of their own are carried too (the CME log: empty here)
+    assert export["tables"] == {"cme_activities": [], "cme_audit": []}
     text = json.dumps(export)
     assert token not in text and digest(token) not in text
     assert "ben@example.org" not in text and "Ben's" not in text
@@ -130,7 +133,7 @@ def test_import_adds_and_never_overwrites(stocked: Store, readers: Readers) -> N
     library.react(stocked, ben, SPINK, "dislike", "already_read")
     library.save(stocked, ben, SPINK, "Journal club", note="Ben's own note")
     with stocked.transaction() as conn:
-        account_data.write_settings(conn, ben, {"personalization": False})
+        user_settings.update_user_settings(conn, ben, {"personalization": False})
     counts = library_io.import_account(stocked, ben, export)
     assert counts["reactions"] == 1  # MMWR; his SPINK dislike stays
     reaction = library.find_reaction(stocked, ben, SPINK)
@@ -258,3 +261,30 @@ def test_tables_without_a_section_round_trip_with_their_children(
             (moved[0]["id"], EFLM), (moved[0]["id"], SPINK)}
     finally:
         meta.drop_all(stocked.engine, tables=list(reversed(extra)))
+
+
+def test_the_cme_log_moves_with_its_audit_trail(stocked: Store, readers: Readers,
+                                                fast_settings: Settings) -> None:
+    ana, ben = readers.ana.id, readers.ben.id
+    at = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    done = cme.complete(stocked, fast_settings, ana, {
+        "question": "Is SPINK1 N34S a risk factor?", "query": "spink1",
+        "sources": [SPINK, EFLM], "application": "confirmed"}, now=at)
+    cme.save_draft(stocked, fast_settings, ana, {"question": "Later?"}, now=at)
+    cme.complete(stocked, fast_settings, ben, {
+        "question": "Ben's own question", "sources": [MMWR], "application": "changed"}, now=at)
+    export = json.loads(json.dumps(library_io.export_account(stocked, ana)))
+    assert [r["question"] for r in export["tables"]["cme_activities"]] == [
+        "Is SPINK1 N34S a risk factor?", "Later?"]
+    assert "Ben's own question" not in json.dumps(export)
+
+    counts = library_io.import_account(stocked, ben, export)
+    assert counts["tables"] == {"cme_activities": 2, "cme_audit": 2}
+    moved = cme.list_activities(stocked, ben, statuses=["completed"], now=at)
+    copy = next(a for a in moved if a.question == "Is SPINK1 N34S a risk factor?")
+    assert copy.id != done.id and copy.sources == done.sources
+    assert copy.credits == done.credits and copy.completed_at == done.completed_at
+    # the audit row follows its cycle to its new id
+    assert [r.action for r in cme.audit_trail(stocked, ben, copy.id)] == ["complete"]
+    again = library_io.import_account(stocked, ben, export)
+    assert again["tables"] == {"cme_activities": 0, "cme_audit": 0}

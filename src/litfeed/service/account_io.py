@@ -30,7 +30,7 @@ from litfeed.service.fetch import fetch_pmids
 from litfeed.service.library import MAX_NOTE, clean_collection_name
 from litfeed.service.papers import PMID_RE
 from litfeed.service.text import plain_text
-from litfeed.store import Store
+from litfeed.store import Store, user_settings
 from litfeed.store import account_data as data_store
 from litfeed.store import library as store_library
 from litfeed.store import papers as store_papers
@@ -115,10 +115,10 @@ def _load_profile(conn: Connection, value: Any, job: Loading) -> None:
 
 def _load_settings(conn: Connection, value: Any, job: Loading) -> None:
     incoming = _obj(value, "settings")
-    current = data_store.read_settings(conn, job.user_id)
-    added = {k: v for k, v in incoming.items() if k not in current}
+    current = user_settings.read_user_settings(conn, job.user_id)
+    added = {k: v for k, v in incoming.items() if k not in current and v is not None}
     if added:
-        data_store.write_settings(conn, job.user_id, {**current, **added})
+        user_settings.update_user_settings(conn, job.user_id, added)
     job.counts["settings"] = len(added)
 
 
@@ -201,7 +201,7 @@ def _load_tables(conn: Connection, value: Any, job: Loading) -> None:
 
 SECTIONS: tuple[Section, ...] = (
     Section("profile", lambda conn, uid, _e: data_store.read_profile(conn, uid), _load_profile),
-    Section("settings", lambda conn, uid, _e: data_store.read_settings(conn, uid),
+    Section("settings", lambda conn, uid, _e: user_settings.read_user_settings(conn, uid),
             _load_settings),
     Section("reactions", lambda conn, uid, _e: data_store.list_reactions(conn, uid),
             _load_reactions),

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -112,7 +111,7 @@ def _time(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
 
-# --- profile, settings, security -----------------------------------------------------------------
+# --- profile, security -----------------------------------------------------------------
 
 def read_profile(conn: Connection, user_id: int) -> dict[str, Any]:
     u = s.users
@@ -124,20 +123,6 @@ def read_profile(conn: Connection, user_id: int) -> dict[str, Any]:
 
 def set_name(conn: Connection, user_id: int, name: str) -> None:
     conn.execute(update(s.users).where(s.users.c.id == user_id).values(name=name))
-
-
-def read_settings(conn: Connection, user_id: int) -> dict[str, Any]:
-    raw = conn.execute(select(s.users.c.settings).where(s.users.c.id == user_id)).scalar()
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def write_settings(conn: Connection, user_id: int, values: Mapping[str, Any]) -> None:
-    conn.execute(update(s.users).where(s.users.c.id == user_id)
-                 .values(settings=json.dumps(dict(values), ensure_ascii=False)))
 
 
 def read_security(conn: Connection, user_id: int, email: str) -> dict[str, Any]:
@@ -249,10 +234,10 @@ def owned_tables(metadata: MetaData = s.metadata) -> dict[str, tuple[Table, Wher
                 break
     # a soft reference's parent is loaded first, so its ids are mapped when the child comes
     order = list(owned)
-    for (child, _column), parent in SOFT_REFERENCES.items():
-        if child in order and parent in order and order.index(child) < order.index(parent):
+    for (child, _column), referred in SOFT_REFERENCES.items():
+        if child in order and referred in order and order.index(child) < order.index(referred):
             order.remove(child)
-            order.insert(order.index(parent) + 1, child)
+            order.insert(order.index(referred) + 1, child)
     return {name: owned[name] for name in order}
 
 
