@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from fastapi.testclient import TestClient
 from libraryio_support import EFLM, MMWR, SPINK, Readers
 
+from factories import make_paper
+from litfeed.formats.cite import format_citation
 from litfeed.service import library
 from litfeed.store import Store
 from testkit import CliResult
@@ -81,3 +84,11 @@ def test_cite_a_collection_or_the_ticked_papers(
     assert "Cite 1 selected paper" in ticked
     assert AMA_SPINK in ticked.replace("<i>", "").replace("</i>", "")
     assert "Centers for Disease Control" not in ticked
+
+
+def test_e_locator_page_ranges_are_written_in_full() -> None:
+    paper = make_paper("31000001")
+    e_pages = replace(paper, journal=replace(paper.journal, pages="e1-e12"))
+    # citeproc-py would shorten this like a number range: "e1–2"
+    assert "173(3):e1–e12." in format_citation(e_pages, "vancouver")
+    assert "173(3):234–45." in format_citation(paper, "vancouver")  # numbers still shortened

@@ -7,6 +7,7 @@ listing what matched, what did not, and each problem with its line.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -26,6 +27,7 @@ from litfeed.web.routes.api_library_io import attachment
 from litfeed.web.routes.forms import field
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("litfeed.web")
 
 #: what the export, cite and import forms offer
 EXPORT_CHOICES = [(e.name, e.label) for e in EXPORTERS.values()]
@@ -129,8 +131,13 @@ def export_paper(pmid: str, store: StoreDep, settings: SettingsDep, auth: Option
                     headers=attachment(exported.filename))
 
 
-def cite_block(request: Request, paper: Paper, auth: SignedIn | None) -> dict[str, Any]:
-    return {"citations": library_io.citations_for(paper), "formats": EXPORT_CHOICES}
+def cite_block(request: Request, paper: Paper, auth: SignedIn | None) -> dict[str, Any] | None:
+    try:
+        citations = library_io.citations_for(paper)
+    except Exception:  # a record citeproc cannot format must not take the paper page down
+        log.exception("no citation for PMID %s", paper.pmid)
+        return None
+    return {"citations": citations, "formats": EXPORT_CHOICES}
 
 
 CITE_BLOCK = PaperBlock(name="cite", template="partials/_block_cite.html", context=cite_block,
