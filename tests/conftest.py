@@ -19,7 +19,6 @@ from sqlalchemy import text
 from litfeed.config import Settings
 from litfeed.store import Store
 from litfeed.store import schema as s
-
 from testkit import (
     CliResult,
     pg_database,

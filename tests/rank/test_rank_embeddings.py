@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from rank_support import read_abstracts
 
+from litfeed.errors import StorageError
 from litfeed.models import AbstractSection, Paper
 from litfeed.rank import onnx_export
 from litfeed.rank.embeddings import (
@@ -185,7 +186,7 @@ def test_a_failed_export_leaves_no_partial_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(onnx_export, "export_fp32", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StorageError, match="disk full"):
         ensure_exported(tmp_path)
     leftovers = [p.name for p in tmp_path.rglob("*") if p.is_file()]
     assert leftovers == [".export.lock"]

@@ -59,7 +59,9 @@ def test_limit_then_resume_embeds_each_paper_once(store: Store, settings: Settin
     assert len(model.seen) == 10
 
 
-def test_vector_index_follows_deletions(store: Store, settings: Settings) -> None:
+def test_vector_index_follows_deletions(store: Store, settings: Settings,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emb, "RECHECK_SECONDS", 0.0)  # no grace period: check every call
     add(store, make_paper("31", title="Asthma"), make_paper("32", title="Asthma in children"))
     model = HashEmbedder()
     emb.embed_pending(store, settings, embedder=model)

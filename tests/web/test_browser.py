@@ -278,6 +278,11 @@ def test_keyboard_shortcuts(browser: Any, base_url: str) -> None:
     page.keyboard.press("Escape")
     assert not page.locator("dialog#help").is_visible()
 
+    with context.expect_page() as card_link:
+        page.keyboard.press("o")  # the selected card's "Full text" link, in a new tab
+    assert card_link.value.url == "https://doi.org/10.1000/example.2021.001"
+    card_link.value.close()
+
     page.keyboard.press("Enter")  # the selected paper opens
     page.wait_for_url(f"**{PAPER}")
     page.keyboard.press("l")

@@ -23,6 +23,7 @@ class Institution:
     ``ezproxy_prefix``: login form (``https://ezproxy.x.edu/login?url=``) or hostname form
     (``ezproxy.x.edu``), see :mod:`litfeed.fulltext.ezproxy`. ``openurl_base``: the link
     resolver's base URL (SFX, 360 Link, Alma…). ``ill_url``: the interlibrary-loan form.
+    ``id`` is the store's, once saved.
     """
 
     name: str
@@ -30,9 +31,11 @@ class Institution:
     openurl_base: str | None = None
     ill_url: str | None = None
     email_domains: tuple[str, ...] = ()
+    id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            **({"id": self.id} if self.id is not None else {}),
             "name": self.name,
             "ezproxy_prefix": self.ezproxy_prefix,
             "openurl_base": self.openurl_base,
@@ -48,6 +51,7 @@ class Institution:
             openurl_base=data.get("openurl_base"),
             ill_url=data.get("ill_url"),
             email_domains=tuple(data.get("email_domains") or ()),
+            id=data.get("id"),
         )
 
 

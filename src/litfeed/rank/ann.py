@@ -20,16 +20,18 @@ from litfeed.errors import InvalidInput
 
 @dataclass(frozen=True, slots=True)
 class HnswParams:
-    """HNSW knobs; the defaults give recall@10 >= 0.95 on 384-d sentence vectors.
+    """HNSW knobs: ``connectivity`` (M, links per node) and ``expansion_add`` (efConstruction)
+    set graph quality and build time; ``expansion_search`` (ef) trades query time for recall and
+    is raised to the number of results asked for when that is larger.
 
-    ``connectivity`` (M) links per node and ``expansion_add`` (efConstruction) set graph quality
-    and build time; ``expansion_search`` (ef) trades query time for recall and is raised to the
-    number of results asked for when that is larger.
+    The defaults measured recall@10 1.000 on 11k real MiniLM vectors and 0.994 on 100k
+    synthetic ones (a topic mixture fitted to them), p50 ~1 ms; ``expansion_add=128`` was
+    barely better there and built 2-4x slower.
     """
 
     connectivity: int = 16
-    expansion_add: int = 128
-    expansion_search: int = 96
+    expansion_add: int = 64
+    expansion_search: int = 128
 
 
 class HnswGraph:

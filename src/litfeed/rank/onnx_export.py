@@ -16,6 +16,7 @@ about 0.05 of cosine to the fp32 model; per-channel MatMul-only keeps it above 0
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,12 +213,20 @@ def quantize_int8(fp32: Path, out: Path) -> None:
     """Per-channel int8 weights for the dense MatMuls; activations stay dynamic (uint8)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(
-        str(fp32),
-        str(out),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        op_types_to_quantize=["MatMul"],
-        # The fused attention op is outside onnx's shape inference; its output is float.
-        extra_options={"MatMulConstBOnly": True, "DefaultTensorType": TensorProto.FLOAT},
-    )
+    # quantize_dynamic logs a "consider pre-processing" advice on the root logger, which would
+    # reach the user's terminal; pre-processing (ORT graph fusion) does not apply to this graph.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(
+            str(fp32),
+            str(out),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+            # The fused attention op is outside onnx's shape inference; its output is float.
+            extra_options={"MatMulConstBOnly": True, "DefaultTensorType": TensorProto.FLOAT},
+        )
+    finally:
+        root.setLevel(level)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from litfeed.errors import ConfigError
+from litfeed.errors import ConfigError, StorageError
 from litfeed.rank import onnx_export
 from litfeed.rank.embeddings import OnnxEmbedder, ensure_exported
 from litfeed.rank.model_cache import exclusive, write_atomically
@@ -89,10 +89,13 @@ class StaticEmbedder:
         packaged = exported.model
         path = exported.directory / f"static-d{dims}-s{STATIC_VERSION}.npy"
         if not path.is_file():
-            with exclusive(exported.directory / ".export.lock"):
-                if not path.is_file():
-                    table = cls._distill(exported.fp32, packaged, dims)
-                    write_atomically(path, lambda tmp: np.save(tmp, table))
+            try:
+                with exclusive(exported.directory / ".export.lock"):
+                    if not path.is_file():
+                        table = cls._distill(exported.fp32, packaged, dims)
+                        write_atomically(path, lambda tmp: np.save(tmp, table))
+            except OSError as exc:
+                raise StorageError(f"cannot write the static table {path}: {exc}") from exc
         return cls(
             np.load(path), packaged.tokenizer_file, name=STATIC_NAME,
             version=f"{packaged.package_version}+g{onnx_export.GRAPH_VERSION}"

@@ -22,6 +22,7 @@ and recreated empty, checkpoint None, so an upgrade rebuilds instead of failing.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections.abc import Iterable
@@ -331,6 +332,39 @@ class SearchIndex:
             for k, ((value, _), pmid) in enumerate(zip(found, pmids, strict=True))
         )
         return SearchResult(_count(result), hits, _describe(node))
+
+    def similar(self, text: str, *, limit: int, max_terms: int = 48,
+                exclude: str | None = None) -> list[tuple[str, float]]:
+        """Papers whose title/abstract best match ``text`` by BM25 (k1=1.2, b=0.75), best first.
+
+        The query is the text's ``max_terms`` most distinctive words (term frequency × IDF in
+        this index), each a ``term_query`` on title and abstract boosted by its frequency in
+        ``text`` — a "more like this" query built from terms, never from a query string, so
+        no word in an abstract can be read as syntax. ``exclude`` (the seed) is left out.
+        """
+        words: dict[str, int] = {}
+        for token in text_analyzer().analyze(text):
+            if len(token) > 1 and not token.isdigit():
+                words[token] = words.get(token, 0) + 1
+        if not words or limit <= 0:
+            return []
+        searcher = self._searcher()
+        total = max(int(searcher.num_docs), 1)
+        weighted = []
+        for word, tf in words.items():
+            df = max(searcher.doc_freq("title", word), searcher.doc_freq("abstract", word))
+            if df:
+                weighted.append((tf * math.log(1 + (total - df + 0.5) / (df + 0.5)), word, tf))
+        weighted.sort(reverse=True)
+        clauses = [(Occur.Should, Query.boost_query(
+            Query.term_query(self._schema, name, word), float(tf)))
+            for _, word, tf in weighted[:max_terms] for name in ("title", "abstract")]
+        if not clauses:
+            return []
+        result = searcher.search(Query.boolean_query(clauses), limit + 1, count=False)
+        pmids = searcher.fast_field_values("pmid", [address for _, address in result.hits])
+        return [(str(pmid), float(score)) for (score, _), pmid
+                in zip(result.hits, pmids, strict=True) if str(pmid) != exclude][:limit]
 
     def _filtered(self, query: Query, filters: SearchFilters) -> Query:
         clauses: list[tuple[Occur, Query]] = []

@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,8 @@ from litfeed.store.papers import _bulk_insert
 CHUNK = 256
 _embedders: dict[Path, OnnxEmbedder] = {}
 _indexes: dict[tuple[str, str], tuple[tuple[int, int], VectorIndex]] = {}
+_checked: dict[tuple[str, str], float] = {}
+RECHECK_SECONDS = 1.0
 _lock = threading.Lock()
 
 
@@ -180,14 +183,23 @@ def _build(conn: Connection, model: str, version: str, dim: int) -> VectorIndex:
 
 def vector_index(store: Store, settings: Settings, *, model: str | None = None,
                  version: str = "", dim: int = 384) -> VectorIndex:
-    """Every stored vector of ``model`` (default: MiniLM), current with the store."""
+    """Every stored vector of ``model`` (default: MiniLM), current with the store.
+
+    The store is asked whether it moved on at most every ``RECHECK_SECONDS``; callers that
+    must never show a deleted paper (related papers, the feed) filter their results against
+    the store, which they read anyway for titles.
+    """
     from litfeed.rank import onnx_export
 
     name = model or onnx_export.MODEL_NAME
     key = (store.url, name)
+    cached = _indexes.get(key)
+    now = time.monotonic()
+    if cached and now - _checked.get(key, 0.0) < RECHECK_SECONDS:
+        return cached[1]  # the store is asked at most every RECHECK_SECONDS, not per request
+    _checked[key] = now
     with store.read() as conn:
         signature = _signature(conn, name)
-        cached = _indexes.get(key)
         if cached and cached[0] == signature:
             return cached[1]
         path = settings.data_dir / "vectors" / f"{name.replace('/', '_')}.vec"

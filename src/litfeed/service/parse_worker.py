@@ -2,19 +2,22 @@
 
 Parsing and preparing rows (``store.papers.prepare``) is CPU work that needs no database, so on
 a machine with two or more cores ingest runs as a two-stage pipeline. The child is a plain
-``python -m litfeed.service.parse_worker`` process that streams pickled batches, already
-prepared, through a pipe: the pipe's buffer is the back-pressure, and when the parent dies
-(``kill -9``) the child's next write fails and it exits, leaving nothing behind.
+``python -m litfeed.service.parse_worker`` process that streams batches, already prepared and
+encoded with orjson (several times cheaper than pickle on both ends), through a pipe: the
+pipe's buffer is the back-pressure, and when the parent dies (``kill -9``) the child's next
+write fails and it exits, leaving nothing behind.
 """
 
 from __future__ import annotations
 
-import pickle
+import struct
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
+
+import orjson
 
 from litfeed.errors import ParseError
 from litfeed.models import Deletion, Paper, RecordError
@@ -50,9 +53,44 @@ def local_batches(records: Iterator[Paper | Deletion | RecordError], *, skip: in
         yield done, pending
 
 
-def _send(out: BinaryIO, message: tuple[str, int, Any]) -> None:
-    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+_FRAME = struct.Struct("<Q")
+
+
+def _encode(item: Item) -> tuple[Any, ...]:
+    if isinstance(item, PreparedPaper):
+        return ("P", *item)
+    if isinstance(item, Deletion):
+        return ("D", item.pmid)
+    return ("E", item.file, item.pmid, item.line, item.message)
+
+
+def _decode(row: list[Any]) -> Item:
+    tag = row[0]
+    if tag == "P":
+        # JSON has no tuples: row groups come back as lists, which the driver's executemany takes
+        return PreparedPaper(*row[1:])
+    if tag == "D":
+        return Deletion(row[1])
+    return RecordError(file=row[1], pmid=row[2], line=row[3], message=row[4])
+
+
+def _send(out: BinaryIO, kind: str, done: int, payload: Any) -> None:
+    body = orjson.dumps([kind, done, payload])
+    out.write(_FRAME.pack(len(body)))
+    out.write(body)
     out.flush()
+
+
+def _receive(stream: IO[bytes]) -> tuple[str, int, Any]:
+    head = stream.read(_FRAME.size)
+    if len(head) < _FRAME.size:
+        raise EOFError
+    (size,) = _FRAME.unpack(head)
+    body = stream.read(size)
+    if len(body) < size:
+        raise EOFError
+    kind, done, payload = orjson.loads(body)
+    return kind, done, payload
 
 
 def child_main(path: str, skip: int, batch_size: int) -> int:
@@ -62,14 +100,14 @@ def child_main(path: str, skip: int, batch_size: int) -> int:
     try:
         for done, batch in local_batches(iter_records(Path(path)), skip=skip,
                                          batch_size=batch_size):
-            _send(out, ("batch", done, batch))
-        _send(out, ("end", done, None))
+            _send(out, "batch", done, [_encode(item) for item in batch])
+        _send(out, "end", done, None)
     except ParseError as exc:
-        _send(out, ("parse_error", done, exc.message))
+        _send(out, "parse_error", done, exc.message)
     except (BrokenPipeError, KeyboardInterrupt):
         return 1  # the writer is gone
     except Exception as exc:  # reported by the parent as an error naming the file
-        _send(out, ("crash", done, f"{type(exc).__name__}: {exc}"))
+        _send(out, "crash", done, f"{type(exc).__name__}: {exc}")
     return 0
 
 
@@ -85,12 +123,12 @@ def worker_batches(path: Path, *, skip: int, batch_size: int) -> Iterator[Batch]
     try:
         while True:
             try:
-                kind, done, payload = pickle.load(proc.stdout)
+                kind, done, payload = _receive(proc.stdout)
             except EOFError:
                 raise RuntimeError(f"the parser process for {path} died "
                                    f"(exit code {proc.wait()})") from None
             if kind == "batch":
-                yield done, payload
+                yield done, [_decode(row) for row in payload]
             elif kind == "end":
                 return
             elif kind == "parse_error":

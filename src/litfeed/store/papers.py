@@ -123,7 +123,11 @@ def _bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
            f"VALUES ({', '.join([mark] * len(columns))})")
-    conn.exec_driver_sql(sql, list(rows))
+    cursor = conn.connection.cursor()  # the DBAPI cursor of this same transaction
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 def _bind(conn: Connection, column: Column[Any], value: Any) -> Any:

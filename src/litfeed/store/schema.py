@@ -337,6 +337,24 @@ cache_entries = Table(
     Column("key", String(400), primary_key=True),
     Column("value", Text, nullable=False),
     Column("expires_at", Float, nullable=False),  # unix time
+    Index("ix_cache_entries_expires_at", "expires_at"),  # purging expired rows (0005)
+)
+
+# --- full text: institutions (0005) -------------------------------------------------------------
+
+# A library that gives readers access: EZproxy prefix, OpenURL resolver, interlibrary-loan form,
+# and the email domains whose readers belong to it. A reader's explicit choice is
+# users.settings["institution"] (this table's id, or "none").
+institutions = Table(
+    "institutions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("ezproxy_prefix", Text),
+    Column("openurl_base", Text),
+    Column("ill_url", Text),
+    Column("email_domains", Text, nullable=False, default="[]"),  # JSON list, lower-case
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 USER_TABLES = (

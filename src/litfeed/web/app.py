@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from litfeed.config import Settings
 from litfeed.store import Store
+from litfeed.web import fulltext_view
 from litfeed.web.blocks import add_block
 from litfeed.web.errors import install_error_handlers
 from litfeed.web.render import STATIC_DIR, make_templates
@@ -21,10 +22,13 @@ from litfeed.web.routes import (
     api_auth,
     api_cme,
     api_library_io,
+    api_links,
     api_papers,
+    api_related,
     api_saved,
     pages_account,
     pages_cme,
+    pages_institutions,
     pages_library_io,
     pages_meta,
     pages_papers,
@@ -48,6 +52,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        for close in app.state.on_shutdown:
+            close()
         if owns_store:
             app.state.store.close()
 
@@ -57,6 +63,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store if store is not None else Store.open(settings)
     app.state.templates = make_templates()
     app.state.paper_blocks = []  # PaperBlocks under the abstract; see web/blocks.add_block
+    app.state.on_shutdown = []  # callables run when the app stops (close HTTP clients…)
     install_error_handlers(app)
     for module in (api_auth, api_papers, api_saved, pages_meta, pages_account, pages_papers,
                    pages_saved):
@@ -64,6 +71,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for module in (api_cme, pages_cme):
         app.include_router(module.router)
     add_block(app, pages_cme.CLAIM_BLOCK)
+    app.include_router(api_links.router)
+    app.include_router(pages_institutions.router)
+    fulltext_view.install(app)
+    app.include_router(api_related.router)
+    add_block(app, api_related.BLOCK)
     app.include_router(api_library_io.router)
     pages_library_io.install(app)  # /saved export, cite, import; the paper page's Cite block
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -213,11 +213,17 @@
   }
 
   function openFullText() {
+    // on the paper page the full-text block's big button is the best link (it knows Unpaywall)
+    var best = items().length ? null : document.querySelector("[data-fulltext-best]");
+    if (best) {
+      window.open(best.href, "_blank", "noopener,noreferrer");
+      return;
+    }
     var scope = target();
     if (!scope) return;
     var block = scope.matches("[data-fulltext]") ? scope : scope.querySelector("[data-fulltext]");
     if (block) {
-      window.open(block.dataset.fulltext, "_blank", "noopener");
+      window.open(block.dataset.fulltext, "_blank", "noopener,noreferrer");
     } else if (scope.dataset && scope.dataset.url) {
       window.location.href = scope.dataset.url;
     }

@@ -1,7 +1,7 @@
 """papers.title_key and lower(doi) index for import matching
 
 Revision ID: 0004_library_io
-Revises: 0006_cme (written against 0002; relinked after main's 0006_cme landed)
+Revises: 0004_institutions (written against 0002; relinked after merging main)
 Create Date: 2026-11-27 10:00:00
 
 Existing papers get their title key here, in batches, so a store upgraded from 0002 matches
@@ -13,7 +13,7 @@ from alembic import op
 from litfeed.formats.match import title_key
 
 revision = '0004_library_io'
-down_revision = '0006_cme'
+down_revision = '0004_institutions'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """CME learning cycles, their audit trail and the admin's credit rules
 
-Revision ID: 0006_cme
+Revision ID: 0003_cme
 Revises: 0002
 Create Date: 2026-11-26 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_cme'
+revision = '0003_cme'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
