@@ -37,6 +37,10 @@ from litfeed.store import papers as store_papers
 from litfeed.store.clock import as_utc
 from litfeed.store.clock import now as utc_now
 
+#: settings that name a row of this server (an institution's id): meaningless on another one,
+#: so an import leaves them out (there the email domain, or the reader, picks again)
+SERVER_LOCAL_SETTINGS = frozenset({"institution"})
+
 EXPORT_FORMAT = "litfeed-account"
 EXPORT_VERSION = 1
 MAX_ACCOUNT_BYTES = 50 << 20
@@ -116,10 +120,13 @@ def _load_profile(conn: Connection, value: Any, job: Loading) -> None:
 def _load_settings(conn: Connection, value: Any, job: Loading) -> None:
     incoming = _obj(value, "settings")
     current = user_settings.read_user_settings(conn, job.user_id)
-    added = {k: v for k, v in incoming.items() if k not in current and v is not None}
+    local = {k for k, v in incoming.items() if k in SERVER_LOCAL_SETTINGS and v != "none"}
+    added = {k: v for k, v in incoming.items()
+             if k not in current and v is not None and k not in local}
     if added:
         user_settings.update_user_settings(conn, job.user_id, added)
     job.counts["settings"] = len(added)
+    job.counts["settings_left_out"] = sorted(local)
 
 
 def _load_reactions(conn: Connection, value: Any, job: Loading) -> None:
@@ -264,7 +271,7 @@ def import_account(store: Store, user_id: int, data: str | bytes | dict[str, Any
     export = read_export(data)
     job = Loading(user_id=user_id, idmaps={}, pmids=set(), counts={
         "profile": 0, "settings": 0, "reactions": 0, "collections": 0, "items": 0, "notes": 0,
-        "history": 0, "tables": {}, "skipped_tables": []})
+        "history": 0, "tables": {}, "skipped_tables": [], "settings_left_out": []})
     with store.transaction() as conn:
         for section in SECTIONS:
             if section.load is not None and export.get(section.name) is not None:
