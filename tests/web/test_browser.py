@@ -336,4 +336,58 @@ def test_search_on_a_phone(browser: Any, base_url: str) -> None:
     assert "Review" in page.locator(".saved-search-card").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "searches-390x844.png")
+
+
+def test_export_cite_and_import_on_a_phone_without_javascript(browser: Any, base_url: str,
+                                                              tmp_path: Path) -> None:
+    context = new_context(browser, base_url, js=False)
+    page = context.new_page()
+    register(page, "files@example.org")
+    for pmid in ("31000001", "31000002"):
+        page.goto(f"/papers/{pmid}")
+        page.click(f"{ACTIONS} summary[data-act=save]")
+        page.fill(f"{ACTIONS} input[name=new_collection]", "Reading")
+        page.click(f"{ACTIONS} [data-picker-done]")
+        page.wait_for_load_state()
+    page.goto("/papers/31000001")
+    cite = page.locator("section.cite")
+    assert cite.locator("dt").all_inner_texts() == ["AMA", "Vancouver (NLM)", "APA"]
+    assert "J Clin Psychiatry. 2021;82(4):e1-e12." in cite.locator(".cite-text").first.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    cite.screenshot(path=str(SCREENSHOTS / "cite-block-390.png"))
+
+    page.goto("/saved")
+    page.check("input[name=pmid][value='31000002']")  # tick one paper, then export it
+    page.click("summary:has-text('Export / cite')")
+    page.select_option("#selection select[name=format]", "ris")
+    with page.expect_download() as download:
+        page.click("#selection button:has-text('Export')")
+    saved = tmp_path / "export.ris"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename.endswith(".ris")
+    assert "AN  - 31000002" in saved.read_text() and "31000001" not in saved.read_text()
+    screenshot(page, "saved-export-390x844.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.click("#selection button:has-text('Cite')")  # the same form, another action
+    page.wait_for_url("**/saved/cite?**")
+    assert page.locator("h1").inner_text() == "Cite 1 selected paper"
+    references = page.locator(".cite-references").inner_text()
+    assert "Exercise for depression in older adults" in references
+
+    page.goto("/saved")
+    page.click("summary:has-text('Import')")
+    ids = tmp_path / "ids.txt"
+    ids.write_text("31000003\n99999999\nnot-an-id\n")
+    page.set_input_files(".manage-panel input[type=file]", str(ids))
+    page.fill(".manage-panel input[name=collection]", "Imported")
+    page.click(".manage-panel .import-form button[type=submit]")
+    page.wait_for_url("**/saved/import")
+    report = page.locator(".import-report").inner_text()
+    assert "1 of 2 entries matched" in report and "line 2: PMID 99999999" in report
+    assert "Line 3: 'not-an-id'" in report
+    screenshot(page, "import-390x844.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.click("text=Open “Imported”")
+    assert page.locator(".card-title", has_text="Sleep and mood").count() == 1
     context.close()

@@ -12,12 +12,16 @@ Three adjustments to the loaded style tree (never to the files) make citeproc-py
 - a date format defined inside the style's own locale keeps that locale's ``delimiter``
   (citeproc-py 0.11 drops it and writes ``2021Mar``);
 - for HTML, every value is escaped before rendering, because citeproc-py inserts variables
-  into HTML as they are.
+  into HTML as they are;
+- a page range that is not plain numbers (the e-locators ``e1-e12``) is written in full:
+  citeproc-py shortens it like a numeric one (``e1–2``), so those references use a copy of the
+  style with ``page-range-format="expanded"``.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -70,11 +74,19 @@ def _adjust(style: CitationStylesStyle) -> None:
 
 
 @lru_cache(maxsize=8)
-def load_style(style: Style) -> CitationStylesStyle:
+def load_style(style: Style, expanded_pages: bool = False) -> CitationStylesStyle:
     """The parsed, adjusted CSL style for one of :data:`STYLES` (parsed once per process)."""
     loaded = CitationStylesStyle(get_style_filepath(STYLES[style]), validate=False)
     _adjust(loaded)
+    if expanded_pages and loaded.root.get("page-range-format"):
+        loaded.root.set("page-range-format", "expanded")
     return loaded
+
+
+def _numeric_pages(paper: Paper) -> bool:
+    """True unless a page range has a part that is not a number (``e1-e12``, ``S1-S4``)."""
+    parts = re.split(r"[-–,&]", paper.journal.pages or "")
+    return all(part.strip().isdigit() for part in parts if part.strip())
 
 
 def _escaped(value: Any) -> Any:
@@ -101,7 +113,7 @@ def format_citation(paper: Paper, style: Style = "ama", fmt: Format = "text") ->
                            f"{', '.join(STYLES)}")
     if fmt not in ("text", "html"):
         raise InvalidInput(f"unknown citation format {fmt!r}; expected 'text' or 'html'")
-    loaded = load_style(style)
+    loaded = load_style(style, expanded_pages=not _numeric_pages(paper))
     source = CiteProcJSON([_item(paper, fmt)])
     output = formatter.html if fmt == "html" else formatter.plain
     # citeproc-py keeps per-render state on the style object, so renders take turns

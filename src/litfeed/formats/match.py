@@ -16,6 +16,7 @@ PubMed's year is the issue's.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
@@ -30,6 +31,8 @@ TitleLookup = Callable[[str, int], str | None]
 _TAGS = re.compile(r"<[^>]+>")
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\s*")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# ASCII letters and digits stay, every other ASCII character becomes a space
+_ASCII_TO_SPACE = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 
 def normalise_title(title: str) -> str:
@@ -39,6 +42,11 @@ def normalise_title(title: str) -> str:
     are dropped, and PubMed's brackets around translated titles with them:
     ``[Depression in <i>vivo</i>: a {COVID}-19 study].`` → ``depression in vivo a covid 19 study``.
     """
+    if title.isascii() and "<" not in title and "&" not in title and "\\" not in title:
+        # the common case, and the ingest hot path (papers.title_key): the same result as below
+        # (nothing to unescape or decompose; ASCII's modifier symbols ^ ` are not word
+        # characters either) at a fifth of the cost
+        return " ".join(title.lower().translate(_ASCII_TO_SPACE).split())
     text = html.unescape(_TAGS.sub("", title))
     text = _LATEX_COMMAND.sub("", text)
     text = unicodedata.normalize("NFKD", text)
@@ -50,6 +58,16 @@ def normalise_title(title: str) -> str:
     )
     text = text.casefold()
     return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def title_key_of(normalised: str) -> str:
+    """A short fixed-length key for an already :func:`normalise_title`-d title: what the store
+    indexes (``papers.title_key``), so a title lookup is one index probe, not a scan."""
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()[:16]
+
+
+def title_key(title: str) -> str:
+    return title_key_of(normalise_title(title))
 
 
 @dataclass

@@ -124,10 +124,13 @@ def _owned_ids(user_id: int) -> Any:
 
 
 def add_item(conn: Connection, *, collection_id: int, pmid: str, note: str | None,
-             now: datetime) -> None:
+             now: datetime) -> bool:
+    """Put ``pmid`` in the collection; False when it was already there (nothing changes)."""
     stmt = _insert(conn, s.collection_items).values(collection_id=collection_id, pmid=pmid,
                                                    note=note, saved_at=now)
-    conn.execute(stmt.on_conflict_do_nothing(index_elements=["collection_id", "pmid"]))
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT DO NOTHING
+    return conn.execute(stmt.on_conflict_do_nothing(index_elements=["collection_id", "pmid"])
+                        .returning(s.collection_items.c.pmid)).first() is not None
 
 
 def remove_item(conn: Connection, *, collection_id: int, pmid: str) -> bool:

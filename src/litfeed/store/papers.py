@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import Column, Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from litfeed.formats.match import normalise_title, title_key, title_key_of
 from litfeed.models import Deletion, Paper
 from litfeed.store import schema as s
 from litfeed.store.clock import as_utc
@@ -84,7 +85,7 @@ class PreparedPaper(NamedTuple):
 
 PAPER_COLUMNS = ("pmid", "version", "title", "doi", "pmcid", "volume", "issue", "pages",
                  "published", "year", "language", "retracted", "is_book", "has_abstract",
-                 "status", "doc", "content_hash")
+                 "status", "doc", "content_hash", "title_key")
 AUTHOR_COLUMNS = ("pmid", "position", "last", "fore", "initials", "collective", "affiliations")
 MESH_COLUMNS = ("pmid", "position", "descriptor", "ui", "major", "qualifiers")
 ID_COLUMNS = ("pmid", "id_type", "value")
@@ -101,7 +102,8 @@ def prepare(paper: Paper) -> PreparedPaper:
         pmid=pmid, version=paper.version, doc=doc, digest=digest,
         paper_row=(pmid, paper.version, paper.title, paper.doi, paper.pmcid, j.volume, j.issue,
                    j.pages, paper.published, paper.year, paper.language, paper.retracted,
-                   paper.is_book, paper.has_abstract, paper.status, doc, digest),
+                   paper.is_book, paper.has_abstract, paper.status, doc, digest,
+                   title_key(paper.title)),
         journal=(key, j.title, j.iso_abbrev, j.issn, j.nlm_id, j.medline_ta) if key else None,
         authors=tuple((pmid, pos, a.last, a.fore, a.initials, a.collective,
                        _json_list(a.affiliations)) for pos, a in enumerate(paper.authors)),
@@ -296,10 +298,37 @@ def page_papers_with_arrival(conn: Connection, *, after_pmid: str, limit: int
     return [(Paper.from_doc(orjson.loads(row.doc)), as_utc(row.created_at)) for row in rows]
 
 
+def stored_pmids(conn: Connection, pmids: Sequence[str]) -> set[str]:
+    """Which of ``pmids`` are stored (without reading their documents)."""
+    found: set[str] = set()
+    for chunk in _chunks(list(pmids)):
+        found.update(conn.execute(select(s.papers.c.pmid)
+                                  .where(s.papers.c.pmid.in_(chunk))).scalars())
+    return found
+
+
 def find_pmid_by_doi(conn: Connection, doi: str) -> str | None:
+    """The paper with this DOI, compared case-insensitively (served by ix_papers_doi_lower)."""
     return conn.execute(
-        select(s.papers.c.pmid).where(func.lower(s.papers.c.doi) == doi.strip().lower()).limit(1)
+        select(s.papers.c.pmid).where(func.lower(s.papers.c.doi) == doi.strip().lower())
+        .order_by(s.papers.c.pmid).limit(1)
     ).scalar()
+
+
+def find_pmid_by_title_year(conn: Connection, normalised_title: str, year: int) -> str | None:
+    """The one paper of ``year`` whose title normalises to ``normalised_title``
+    (:func:`litfeed.formats.match.normalise_title`), or None when none or several do: a
+    reference is only matched by title when the match is unambiguous.
+    """
+    if not normalised_title:
+        return None
+    rows = conn.execute(
+        select(s.papers.c.pmid, s.papers.c.title)
+        .where(s.papers.c.title_key == title_key_of(normalised_title), s.papers.c.year == year)
+        .limit(10)).all()
+    # the key is a hash prefix: confirm the titles really are equal
+    found = [r.pmid for r in rows if normalise_title(r.title) == normalised_title]
+    return found[0] if len(found) == 1 else None
 
 
 def count_papers(conn: Connection) -> int:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 NAMING = {
@@ -76,10 +77,15 @@ papers = Table(
     Column("content_hash", String(40), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # formats.match.title_key(title): finds the paper an imported reference names by title
+    Column("title_key", String(16)),
     Index("ix_papers_doi", "doi"),
     Index("ix_papers_year", "year"),
     Index("ix_papers_published", "published"),  # newest-first lists (0002)
+    Index("ix_papers_title_key", "title_key", "year"),  # import matching (0004)
 )
+# DOIs are case-insensitive: lookups compare lower(doi), which only this index serves (0004)
+Index("ix_papers_doi_lower", func.lower(papers.c.doi))
 
 authors = Table(
     "authors",

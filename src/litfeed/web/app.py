@@ -22,6 +22,7 @@ from litfeed.web.routes import (
     api_auth,
     api_cme,
     api_feed,
+    api_library_io,
     api_links,
     api_me,
     api_papers,
@@ -32,6 +33,7 @@ from litfeed.web.routes import (
     pages_account,
     pages_cme,
     pages_institutions,
+    pages_library_io,
     pages_meta,
     pages_papers,
     pages_saved,
@@ -87,6 +89,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     # search, saved searches and their alerts
     for module in (api_search, pages_search, pages_searches, feeds):
         app.include_router(module.router)
+    app.include_router(api_library_io.router)
+    pages_library_io.install(app)  # /saved export, cite, import; the paper page's Cite block
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)

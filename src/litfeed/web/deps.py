@@ -116,6 +116,7 @@ async def checked_form(request: Request,
     settings: Settings = request.app.state.settings
     if not csrf_valid(request, settings, session_csrf,
                       submitted if isinstance(submitted, str) else None):
+        await form.close()  # an uploaded file's temporary copy goes now, not at GC
         raise Forbidden("this form has expired or did not come from this site; reload the "
                         "page and try again")
     return form

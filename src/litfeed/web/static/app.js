@@ -249,6 +249,20 @@
     event.preventDefault();
   });
 
+  // --- copy buttons (citations): the text is selectable without them ----------------------------
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    var text = "value" in source ? source.value : source.innerText;
+    navigator.clipboard.writeText(text.trim()).then(function () { toast("Copied"); },
+      function () { toast("Could not copy; select the text instead"); });
+  });
+
   // --- installable app -------------------------------------------------------------------------
   if ("serviceWorker" in navigator && window.isSecureContext) {
     window.addEventListener("load", function () {
