@@ -108,3 +108,13 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     return run
 
 
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vector_cache() -> Iterator[None]:
+    """Each test starts with a fresh database, so no process-wide vector index may carry over
+    (the PostgreSQL test database keeps its URL between tests)."""
+    from litfeed.service import embeddings
+
+    embeddings.forget_indexes()
+    yield

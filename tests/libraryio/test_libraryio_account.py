@@ -81,7 +81,7 @@ def test_export_holds_everything_and_no_secret(stocked: Store, readers: Readers)
                                   "viewed_at": VIEWED.isoformat()}]
     assert export["security"]["api_tokens"][0]["name"] == "my script"
     # tables without a section of their own are carried too (the CME log: empty here)
-    assert export["tables"] == {"cme_activities": [], "cme_audit": []}
+    assert export["tables"] == {"cme_activities": [], "cme_audit": [], "saved_searches": []}
     text = json.dumps(export)
     assert token not in text and digest(token) not in text
     assert "ben@example.org" not in text and "Ben's" not in text
@@ -286,7 +286,7 @@ def test_the_cme_log_moves_with_its_audit_trail(stocked: Store, readers: Readers
     assert "Ben's own question" not in json.dumps(export)
 
     counts = library_io.import_account(stocked, ben, export)
-    assert counts["tables"] == {"cme_activities": 2, "cme_audit": 2}
+    assert counts["tables"] == {"cme_activities": 2, "cme_audit": 2, "saved_searches": 0}
     moved = cme.list_activities(stocked, ben, statuses=["completed"], now=at)
     copy = next(a for a in moved if a.question == "Is SPINK1 N34S a risk factor?")
     assert copy.id != done.id and copy.sources == done.sources
@@ -294,4 +294,4 @@ def test_the_cme_log_moves_with_its_audit_trail(stocked: Store, readers: Readers
     # the audit row follows its cycle to its new id
     assert [r.action for r in cme.audit_trail(stocked, ben, copy.id)] == ["complete"]
     again = library_io.import_account(stocked, ben, export)
-    assert again["tables"] == {"cme_activities": 0, "cme_audit": 0}
+    assert again["tables"] == {"cme_activities": 0, "cme_audit": 0, "saved_searches": 0}

@@ -182,6 +182,12 @@ def _build(conn: Connection, model: str, version: str, dim: int) -> VectorIndex:
     return index
 
 
+def forget_indexes() -> None:
+    """Drop this process's vector indexes (after a restore, or between tests)."""
+    _indexes.clear()
+    _checked.clear()
+
+
 def vector_index(store: Store, settings: Settings, *, model: str | None = None,
                  version: str = "", dim: int = 384) -> VectorIndex:
     """Every stored vector of ``model`` (default: MiniLM), current with the store.

@@ -112,8 +112,11 @@ def restore(store: Store, settings: Settings, path: Path) -> dict[str, Any]:
 
 def _drop_derived(settings: Settings) -> None:
     """The search index and vector cache of the old contents; both rebuild on next use."""
+    from litfeed.service import embeddings
+
     for name in ("search", "vectors"):
         shutil.rmtree(settings.data_dir / name, ignore_errors=True)
+    embeddings.forget_indexes()
 
 
 def check(store: Store, settings: Settings, *, repair: bool = False) -> dict[str, Any]:
@@ -159,7 +162,7 @@ def check(store: Store, settings: Settings, *, repair: bool = False) -> dict[str
     pending = len(stored) - int(embedded)
     if repair:
         shutil.rmtree(settings.data_dir / "vectors", ignore_errors=True)
-        embeddings._indexes.clear()
+        embeddings.forget_indexes()
     unrepaired = len(findings) - len(repaired)
     return {"ok": unrepaired <= 0, "papers": len(stored), "indexed": len(indexed),
             "embedded": int(embedded), "not_embedded": max(pending, 0),
