@@ -398,9 +398,12 @@ def main() -> None:
         totals = {e: [runners[e](k) for k in range(len(QUERIES))] for e in engines}  # warm-up
         samples: dict[str, list[list[float]]] = {e: [[] for _ in QUERIES] for e in engines}
         floor: list[float] = []  # the HTTP round trip without a search: a missing /api route
-        for _ in range(args.repeat):
+        for rep in range(args.repeat):
+            # rotate which engine goes first, so none always runs right after FTS5 has
+            # walked its 2.6 GB (or after the HTTP server took the CPU)
+            order = engines[rep % len(engines):] + engines[:rep % len(engines)]
             for k in range(len(QUERIES)):
-                for engine in engines:
+                for engine in order:
                     start = time.perf_counter()
                     runners[engine](k)
                     samples[engine][k].append((time.perf_counter() - start) * 1000)
