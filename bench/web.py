@@ -132,7 +132,14 @@ def prepare(url: str, workdir: Path) -> tuple[Path, int]:
         ingest_paths(store, [DATA])
         papers = int(stats(store)["papers"])
         log(f"  {papers} papers in {time.perf_counter() - start:.0f} s")
-    settings = replace(Settings(database_url=url), argon2_time_cost=1, argon2_memory_kib=1024)
+    settings = replace(Settings(database_url=url, data_dir=workdir), argon2_time_cost=1,
+                       argon2_memory_kib=1024)
+    # the server's search index is built before the clock starts, as `litfeed ingest` does;
+    # otherwise the first related-papers block builds it during the measurement
+    from litfeed.service import search
+
+    log("  building the search index…")
+    search.refresh(store, settings)
     lines: list[str] = []
     for i in range(READERS):
         email = f"bench{i}@bench.local"
