@@ -10,7 +10,6 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -134,7 +133,3 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-
-
-def open_paths(paths: tuple[str, ...]) -> list[Path]:
-    return [Path(p) for p in paths]

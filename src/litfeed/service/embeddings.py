@@ -37,7 +37,7 @@ from litfeed.rank.embeddings import Embedder, OnnxEmbedder, iter_embeddings, pap
 from litfeed.rank.vectors import VectorIndex
 from litfeed.store import Store
 from litfeed.store import schema as s
-from litfeed.store.papers import _bulk_insert
+from litfeed.store.papers import bulk_insert
 
 CHUNK = 256
 _embedders: dict[Path, OnnxEmbedder] = {}
@@ -141,7 +141,7 @@ def _write(store: Store, model: Embedder, pmids: list[str], vectors: np.ndarray,
         alive = set(conn.execute(select(s.papers.c.pmid)
                                  .where(s.papers.c.pmid.in_(pmids))).scalars())
         conn.execute(delete(e).where(e.c.model == model.name).where(e.c.pmid.in_(pmids)))
-        _bulk_insert(conn, e, ("pmid", "model", "model_version", "content_hash", "dim", "vector"),
+        bulk_insert(conn, e, ("pmid", "model", "model_version", "content_hash", "dim", "vector"),
                      [(pmid, model.name, model.version, hashes[pmid], model.dim,
                        np.asarray(vec, dtype="<f4").tobytes())
                       for pmid, vec in zip(pmids, vectors, strict=True) if pmid in alive])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Column, Table, delete, func, insert, select, update
+from sqlalchemy import Column, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from litfeed.formats.match import normalise_title, title_key, title_key_of
@@ -114,7 +114,7 @@ def prepare(paper: Paper) -> PreparedPaper:
     )
 
 
-def _bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
                  rows: Sequence[tuple[Any, ...]]) -> None:
     """executemany straight through the driver: the ingest hot path skips SQLAlchemy's
     per-row parameter processing. Column names come from our schema, values are bound."""
@@ -151,7 +151,7 @@ def _journal_ids(conn: Connection, batch: Sequence[PreparedPaper]) -> dict[str, 
             ids[row.key] = row.id
     missing = [k for k in keys if k not in ids]
     if missing:
-        _bulk_insert(conn, s.journals,
+        bulk_insert(conn, s.journals,
                      ("key", "title", "iso_abbrev", "issn", "nlm_id", "medline_ta"),
                      [wanted[k] for k in missing])
         for chunk in _chunks(missing):
@@ -232,7 +232,7 @@ def apply_batch(conn: Connection, records: Sequence[Paper | PreparedPaper | Dele
     new_tombs = [p for p in deleted if p not in tombstoned]
     if new_tombs:
         stamp = _bind(conn, s.deleted_papers.c.deleted_at, now)
-        _bulk_insert(conn, s.deleted_papers, ("pmid", "deleted_at"),
+        bulk_insert(conn, s.deleted_papers, ("pmid", "deleted_at"),
                      [(p, stamp) for p in new_tombs])
     revived = [p.pmid for p in writes if p.pmid in tombstoned]
     for chunk in _chunks(revived):
@@ -245,15 +245,15 @@ def apply_batch(conn: Connection, records: Sequence[Paper | PreparedPaper | Dele
         def created(pmid: str) -> Any:  # a replaced paper keeps the day it first arrived
             return _bind(conn, s.papers.c.created_at, stored[pmid][2]) if pmid in stored else stamp
 
-        _bulk_insert(conn, s.papers, (*PAPER_COLUMNS, "journal_id", "created_at", "updated_at"),
+        bulk_insert(conn, s.papers, (*PAPER_COLUMNS, "journal_id", "created_at", "updated_at"),
                      [(*p.paper_row, journal_ids.get(p.journal[0]) if p.journal else None,
                        created(p.pmid), stamp) for p in writes])
-        _bulk_insert(conn, s.authors, AUTHOR_COLUMNS, [r for p in writes for r in p.authors])
-        _bulk_insert(conn, s.mesh_terms, MESH_COLUMNS, [r for p in writes for r in p.mesh])
-        _bulk_insert(conn, s.identifiers, ID_COLUMNS, [r for p in writes for r in p.ids])
-        _bulk_insert(conn, s.publication_types, PT_COLUMNS, [r for p in writes for r in p.pts])
+        bulk_insert(conn, s.authors, AUTHOR_COLUMNS, [r for p in writes for r in p.authors])
+        bulk_insert(conn, s.mesh_terms, MESH_COLUMNS, [r for p in writes for r in p.mesh])
+        bulk_insert(conn, s.identifiers, ID_COLUMNS, [r for p in writes for r in p.ids])
+        bulk_insert(conn, s.publication_types, PT_COLUMNS, [r for p in writes for r in p.pts])
         changes += [(p.pmid, "upsert") for p in writes]
-    _bulk_insert(conn, s.paper_changes, ("pmid", "op"), changes)
+    bulk_insert(conn, s.paper_changes, ("pmid", "op"), changes)
     return counts
 
 
@@ -343,11 +343,6 @@ def newest_published(conn: Connection) -> str | None:
 def touch_change_log(conn: Connection, pmids: Sequence[str], op: str) -> None:
     if pmids:
         conn.execute(insert(s.paper_changes), [{"pmid": p, "op": op} for p in pmids])
-
-
-def mark_updated(conn: Connection, pmid: str) -> None:
-    conn.execute(update(s.papers).where(s.papers.c.pmid == pmid)
-                 .values(updated_at=datetime.now(UTC)))
 
 
 def list_newest(conn: Connection, *, limit: int = 20, offset: int = 0) -> list[Paper]:

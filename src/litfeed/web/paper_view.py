@@ -82,15 +82,6 @@ def identifier_links(paper: Paper) -> list[IdLink]:
     return links
 
 
-def full_text_url(paper: Paper) -> str | None:
-    """Where the 'o' shortcut goes: the free PMC copy when there is one, else the DOI."""
-    if paper.pmcid:
-        return f"https://pmc.ncbi.nlm.nih.gov/articles/{paper.pmcid}/"
-    if paper.doi:
-        return f"https://doi.org/{paper.doi}"
-    return None
-
-
 def journal_name(paper: Paper) -> str:
     return paper.journal.iso_abbrev or paper.journal.title or paper.journal.medline_ta or ""
 
