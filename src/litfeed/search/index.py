@@ -25,7 +25,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape as html_escape
@@ -354,26 +354,46 @@ class SearchIndex:
         ``text`` — a "more like this" query built from terms, never from a query string, so
         no word in an abstract can be read as syntax. ``exclude`` (the seed) is left out.
         """
-        words: dict[str, int] = {}
-        for token in text_analyzer().analyze(text):
-            if len(token) > 1 and not token.isdigit():
-                words[token] = words.get(token, 0) + 1
-        if not words or limit <= 0:
-            return []
+        words = word_counts(text)
+        idf = self.idf(words)
+        best = sorted(((tf * idf[w], w) for w, tf in words.items() if w in idf), reverse=True)
+        return self.weighted_search({w: float(words[w]) for _, w in best[:max_terms]},
+                                    limit=limit, exclude=exclude)
+
+    def idf(self, words: Iterable[str]) -> dict[str, float]:
+        """BM25's IDF in this index of each word found in a title or an abstract."""
         searcher = self._searcher()
         total = max(int(searcher.num_docs), 1)
-        weighted = []
-        for word, tf in words.items():
+        out: dict[str, float] = {}
+        for word in words:
             df = max(searcher.doc_freq("title", word), searcher.doc_freq("abstract", word))
             if df:
-                weighted.append((tf * math.log(1 + (total - df + 0.5) / (df + 0.5)), word, tf))
-        weighted.sort(reverse=True)
+                out[word] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        return out
+
+    def weighted_search(self, weights: Mapping[str, float], *, limit: int,
+                        among: Collection[str] | None = None,
+                        exclude: str | None = None) -> list[tuple[str, float]]:
+        """Papers by the weighted sum of each word's BM25 in title and abstract, best first.
+
+        A bag-of-words query (``weights``: word → boost) built from terms, never parsed.
+        ``among`` restricts the ranking to these PMIDs (a re-scoring of candidates, cheap
+        whatever the query's length: only their postings are visited); ``exclude`` is left out.
+        """
         clauses = [(Occur.Should, Query.boost_query(
-            Query.term_query(self._schema, name, word), float(tf)))
-            for _, word, tf in weighted[:max_terms] for name in ("title", "abstract")]
-        if not clauses:
+            Query.term_query(self._schema, name, word), float(weight)))
+            for word, weight in weights.items() if weight > 0 for name in ("title", "abstract")]
+        if not clauses or limit <= 0 or (among is not None and not among):
             return []
-        result = searcher.search(Query.boolean_query(clauses), limit + 1, count=False)
+        query = Query.boolean_query(clauses)
+        if among is not None:
+            ids = [int(p) for p in among if p.isdigit()]
+            query = Query.boolean_query([
+                (Occur.Must, query),
+                (Occur.Must, Query.const_score_query(
+                    Query.term_set_query(self._schema, "pmid", ids), 0.0))])
+        searcher = self._searcher()
+        result = searcher.search(query, limit + 1, count=False)
         pmids = searcher.fast_field_values("pmid", [address for _, address in result.hits])
         return [(str(pmid), float(score)) for (score, _), pmid
                 in zip(result.hits, pmids, strict=True) if str(pmid) != exclude][:limit]
@@ -423,6 +443,16 @@ class SearchIndex:
             # Tantivy escapes the text and adds only <b>; keep it that way whatever changes
             out.append(nh3.clean(fragment, tags={"b"}, attributes={}))
         return out
+
+
+def word_counts(text: str) -> dict[str, int]:
+    """How often each word of ``text`` occurs, as the index analyses it (numbers and
+    one-letter words left out: they say little about what a paper is about)."""
+    words: dict[str, int] = {}
+    for token in text_analyzer().analyze(text):
+        if len(token) > 1 and not token.isdigit():
+            words[token] = words.get(token, 0) + 1
+    return words
 
 
 def _count(result: tantivy.SearchResult) -> int:

@@ -16,13 +16,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy.engine import Connection
 
 from litfeed.config import Settings
 from litfeed.errors import InvalidInput, NotFound, StorageError
+from litfeed.rank import feedback
 from litfeed.rank import related as fusion
 from litfeed.rank.embeddings import paper_text
-from litfeed.search.index import SearchIndex
+from litfeed.search.index import SearchIndex, word_counts
 from litfeed.service.embeddings import vector_index
 from litfeed.service.search import index_is_current, open_index, sync_index
 from litfeed.store import Store
@@ -64,6 +66,45 @@ def _search_index(store: Store, settings: Settings) -> SearchIndex:
     return index
 
 
+def _embedding_neighbours(store: Store, settings: Settings, pmid: str, depth: int
+                          ) -> list[tuple[str, float]] | None:
+    """The seed's embedding neighbours by cosine to its Rocchio query (seed + the centroid of
+    its best neighbours: a second vector search); None when the seed has no vector yet."""
+    vectors = vector_index(store, settings)
+    vector = vectors.find(pmid)
+    if vector is None:
+        return None
+    first = vectors.search(vector, max(depth, feedback.ROCCHIO_DEPTH), exclude={pmid})
+    close = [v for p, _ in first[:feedback.ROCCHIO_DEPTH] if (v := vectors.find(p)) is not None]
+    if not close:
+        return first[:depth]
+    query = feedback.rocchio(vector, np.stack(close))
+    return vectors.search(query, depth, exclude={pmid})
+
+
+def _lexical_neighbours(store: Store, index: SearchIndex, pmid: str, text: str, depth: int,
+                        embedded: Sequence[tuple[str, float]] | None
+                        ) -> list[tuple[str, float]]:
+    """The seed's lexical neighbours by BM25 of an RM3 query: the seed's words plus the words
+    its best neighbours share (those by embedding when there are any, else by words).
+
+    Candidates are the "more like this" neighbours of the seed's own text plus the embedding
+    neighbours; the expanded query re-scores them, so its length costs little.
+    """
+    lexical = index.similar(text, limit=depth, exclude=pmid)
+    close = [p for p, _ in (embedded or lexical)[:feedback.RM3_DEPTH]]
+    if not close:
+        return lexical
+    with store.read() as conn:
+        papers = store_papers.get_papers(conn, close)
+    counts = [word_counts(paper_text(papers[p])) for p in close if p in papers]
+    seed = word_counts(text)
+    idf = index.idf({w for c in counts for w in c})
+    query = feedback.rm3(seed, counts, idf)
+    among = dict.fromkeys([p for p, _ in lexical] + [p for p, _ in embedded or ()])
+    return index.weighted_search(query, limit=depth, among=list(among), exclude=pmid)
+
+
 def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
             ) -> tuple[dict[str, Sequence[tuple[str, float]]], dict[str, list[str]]]:
     """Each signal's neighbours of ``pmid`` (best first) and the major topics each shares.
@@ -79,13 +120,11 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
             conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1)
     found: dict[str, Sequence[tuple[str, float]]] = {
         fusion.MESH: [h for h in mesh_hits if h[0] != pmid][:depth]}
-    vectors = vector_index(store, settings)
-    vector = vectors.find(pmid)
-    if vector is not None:
-        found[fusion.EMBEDDING] = vectors.search(vector, depth, exclude={pmid})
-    text = paper_text(seed)
-    found[fusion.LEXICAL] = _search_index(store, settings).similar(text, limit=depth,
-                                                                  exclude=pmid)
+    embedded = _embedding_neighbours(store, settings, pmid, depth)
+    if embedded is not None:
+        found[fusion.EMBEDDING] = embedded
+    found[fusion.LEXICAL] = _lexical_neighbours(
+        store, _search_index(store, settings), pmid, paper_text(seed), depth, embedded)
     return found, shared
 
 
