@@ -216,21 +216,27 @@ def main() -> None:
         vec = vectors.find(seed)
         return [] if vec is None else [p for p, _ in vectors.search(vec, DEPTH, exclude={seed})]
 
+    index = related_service._search_index(store, settings)
     signals = {seed: related_service.signals(store, settings, seed)[0]
                for _, ss, _ in reviews for seed in ss}
     rows: list[tuple[str, dict[str, float]]] = [
         ("BM25 alone (k1=1.2, b=0.75)", evaluate(reviews, lambda s: bm25.rank(texts[s], s, DEPTH))),
         ("embeddings alone (MiniLM int8)", evaluate(reviews, embedding)),
-        ("lexical signal alone (tantivy MLT)",
+        ("  + Rocchio feedback (embedding signal)",
+         evaluate(reviews, lambda s: [p for p, _ in signals[s].get(fusion.EMBEDDING, [])])),
+        ("tantivy MLT of the seed's words",
+         evaluate(reviews, lambda s: [p for p, _ in index.similar(texts[s], limit=DEPTH,
+                                                                    exclude=s)])),
+        ("  + RM3 feedback (lexical signal)",
          evaluate(reviews, lambda s: [p for p, _ in signals[s][fusion.LEXICAL]])),
     ]
     if not args.no_grid:
-        for k in (10, 60):
+        for method in ("rrf", "zscore"):
             for w_lex in (0.5, 1.0, 2.0):
                 weights = {fusion.EMBEDDING: 1.0, fusion.LEXICAL: w_lex, fusion.MESH: 0.5}
-                rows.append((f"  grid: RRF k={k}, lexical weight {w_lex}", evaluate(
-                    reviews, lambda s, w=weights, kk=k: [r.pmid for r in fusion.rank(
-                        signals[s], limit=DEPTH, exclude={s}, weights=w, rrf_k=kk)])))
+                rows.append((f"  grid: {method}, lexical weight {w_lex}", evaluate(
+                    reviews, lambda s, w=weights, m=method: [r.pmid for r in fusion.rank(
+                        signals[s], limit=DEPTH, exclude={s}, weights=w, fusion=m)])))
     latencies: list[float] = []
 
     def hybrid(seed: str) -> list[str]:

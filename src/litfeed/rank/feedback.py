@@ -25,6 +25,9 @@ ROCCHIO_WEIGHT = 2.0
 RM3_DEPTH = 10
 RM3_TERMS = 100
 RM3_WEIGHT = 0.5
+#: the word query's BM25 in a title counts this many times its BM25 in an abstract (a BM25F
+#: field weight: a neighbour's shared word in the title says what the paper is about)
+RM3_TITLE_BOOST = 3.0
 #: BM25's term-frequency saturation, as the index scores (k1 = 1.2, b = 0.75)
 K1 = 1.2
 B = 0.75

@@ -373,15 +373,18 @@ class SearchIndex:
 
     def weighted_search(self, weights: Mapping[str, float], *, limit: int,
                         among: Collection[str] | None = None,
-                        exclude: str | None = None) -> list[tuple[str, float]]:
+                        exclude: str | None = None, title_boost: float = 1.0
+                        ) -> list[tuple[str, float]]:
         """Papers by the weighted sum of each word's BM25 in title and abstract, best first.
 
         A bag-of-words query (``weights``: word → boost) built from terms, never parsed.
         ``among`` restricts the ranking to these PMIDs (a re-scoring of candidates, cheap
         whatever the query's length: only their postings are visited); ``exclude`` is left out.
+        ``title_boost`` weighs a word's BM25 in the title against its BM25 in the abstract.
         """
+        boost = {"title": title_boost, "abstract": 1.0}
         clauses = [(Occur.Should, Query.boost_query(
-            Query.term_query(self._schema, name, word), float(weight)))
+            Query.term_query(self._schema, name, word), float(weight) * boost[name]))
             for word, weight in weights.items() if weight > 0 for name in ("title", "abstract")]
         if not clauses or limit <= 0 or (among is not None and not among):
             return []

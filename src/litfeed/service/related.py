@@ -24,6 +24,7 @@ from litfeed.errors import InvalidInput, NotFound, StorageError
 from litfeed.rank import feedback
 from litfeed.rank import related as fusion
 from litfeed.rank.embeddings import paper_text
+from litfeed.rank.vectors import VectorIndex
 from litfeed.search.index import SearchIndex, word_counts
 from litfeed.service.embeddings import vector_index
 from litfeed.service.search import index_is_current, open_index, sync_index
@@ -66,48 +67,36 @@ def _search_index(store: Store, settings: Settings) -> SearchIndex:
     return index
 
 
-def _embedding_neighbours(store: Store, settings: Settings, pmid: str, depth: int
-                          ) -> list[tuple[str, float]] | None:
-    """The seed's embedding neighbours by cosine to its Rocchio query (seed + the centroid of
-    its best neighbours: a second vector search); None when the seed has no vector yet."""
-    vectors = vector_index(store, settings)
+def _rocchio_query(vectors: VectorIndex, pmid: str, depth: int
+                   ) -> tuple[np.ndarray, list[str]] | None:
+    """The seed's embedding query (its vector moved towards the centroid of its best
+    neighbours) and the neighbours of that query, best first; None without a seed vector."""
     vector = vectors.find(pmid)
     if vector is None:
         return None
-    first = vectors.search(vector, max(depth, feedback.ROCCHIO_DEPTH), exclude={pmid})
-    close = [v for p, _ in first[:feedback.ROCCHIO_DEPTH] if (v := vectors.find(p)) is not None]
-    if not close:
-        return first[:depth]
-    query = feedback.rocchio(vector, np.stack(close))
-    return vectors.search(query, depth, exclude={pmid})
+    first = vectors.search(vector, feedback.ROCCHIO_DEPTH, exclude={pmid})
+    close = [v for p, _ in first if (v := vectors.find(p)) is not None]
+    query = feedback.rocchio(vector, np.stack(close)) if close else vector
+    return query, [p for p, _ in vectors.search(query, depth, exclude={pmid})]
 
 
-def _lexical_neighbours(store: Store, index: SearchIndex, pmid: str, text: str, depth: int,
-                        embedded: Sequence[tuple[str, float]] | None
-                        ) -> list[tuple[str, float]]:
-    """The seed's lexical neighbours by BM25 of an RM3 query: the seed's words plus the words
-    its best neighbours share (those by embedding when there are any, else by words).
-
-    Candidates are the "more like this" neighbours of the seed's own text plus the embedding
-    neighbours; the expanded query re-scores them, so its length costs little.
-    """
-    lexical = index.similar(text, limit=depth, exclude=pmid)
-    close = [p for p, _ in (embedded or lexical)[:feedback.RM3_DEPTH]]
-    if not close:
-        return lexical
+def _rm3_query(store: Store, index: SearchIndex, text: str, close: Sequence[str]
+               ) -> dict[str, float]:
+    """Word → boost: the seed's words and those its ``close`` neighbours share (RM3)."""
     with store.read() as conn:
-        papers = store_papers.get_papers(conn, close)
+        papers = store_papers.get_papers(conn, list(close))
     counts = [word_counts(paper_text(papers[p])) for p in close if p in papers]
-    seed = word_counts(text)
-    idf = index.idf({w for c in counts for w in c})
-    query = feedback.rm3(seed, counts, idf)
-    among = dict.fromkeys([p for p, _ in lexical] + [p for p, _ in embedded or ()])
-    return index.weighted_search(query, limit=depth, among=list(among), exclude=pmid)
+    return feedback.rm3(word_counts(text), counts, index.idf({w for c in counts for w in c}))
 
 
 def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
             ) -> tuple[dict[str, Sequence[tuple[str, float]]], dict[str, list[str]]]:
-    """Each signal's neighbours of ``pmid`` (best first) and the major topics each shares.
+    """Each signal's scores of every candidate (best first) and the major topics each shares.
+
+    Candidates are the seed's neighbours by embedding (after Rocchio feedback), by its own
+    words (Tantivy "more like this") and by shared major MeSH topics, ``depth`` of each. Every
+    signal then scores every candidate: cosine to the embedding query, BM25 of the RM3 query
+    (its words plus its best neighbours' words), the summed IDF of the shared topics.
 
     :raise NotFound: no stored paper has this PMID.
     """
@@ -118,13 +107,23 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
         topics = store_related.major_topics(conn, pmid)
         mesh_hits, shared = store_related.papers_sharing_topics(
             conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1)
-    found: dict[str, Sequence[tuple[str, float]]] = {
-        fusion.MESH: [h for h in mesh_hits if h[0] != pmid][:depth]}
-    embedded = _embedding_neighbours(store, settings, pmid, depth)
+    mesh = [h for h in mesh_hits if h[0] != pmid][:depth]
+    text = paper_text(seed)
+    index = _search_index(store, settings)
+    lexical = [p for p, _ in index.similar(text, limit=depth, exclude=pmid)]
+    vectors = vector_index(store, settings)
+    embedded = _rocchio_query(vectors, pmid, depth)
+    close = embedded[1] if embedded is not None else lexical
+    candidates = list(dict.fromkeys([*close, *lexical, *(p for p, _ in mesh)]))
+    found: dict[str, Sequence[tuple[str, float]]] = {fusion.MESH: mesh}
     if embedded is not None:
-        found[fusion.EMBEDDING] = embedded
-    found[fusion.LEXICAL] = _lexical_neighbours(
-        store, _search_index(store, settings), pmid, paper_text(seed), depth, embedded)
+        query = embedded[0]
+        cosines = [(p, float(v @ query)) for p in candidates if (v := vectors.find(p)) is not None]
+        found[fusion.EMBEDDING] = sorted(cosines, key=lambda hit: (-hit[1], hit[0]))
+    words = _rm3_query(store, index, text, close[:feedback.RM3_DEPTH])
+    found[fusion.LEXICAL] = index.weighted_search(
+        words, limit=len(candidates), among=candidates, exclude=pmid,
+        title_boost=feedback.RM3_TITLE_BOOST)
     return found, shared
 
 
