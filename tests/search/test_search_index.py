@@ -200,6 +200,9 @@ def test_idf_and_similar(index: SearchIndex) -> None:
     idf = index.idf(["depression", "hippocampus", "absentword"])
     assert set(idf) == {"depression", "hippocampus"}
     assert idf["hippocampus"] > idf["depression"]  # rarer, more telling
+    index.add_or_replace([paper("12", "Hippocampus volume", "Hippocampus and depression")])
+    index.commit()
+    assert index.idf(["hippocampus"])["hippocampus"] < idf["hippocampus"]  # not a stale cache
     similar = [p for p, _ in index.similar("Ketamine trial for major depression", limit=10,
                                            exclude="1")]
     assert "1" not in similar and similar[0] in {"2", "5"}

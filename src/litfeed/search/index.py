@@ -52,6 +52,7 @@ from litfeed.search.translate import Translator
 META_FILE = "litfeed-search.json"
 MAX_WINDOW = 10_000  # offset + limit: deeper pages cost memory for nothing a reader uses
 SNIPPET_CHARS = 240
+IDF_CACHE_WORDS = 500_000  # ~50 MB at most; emptied when full
 
 #: relevance (BM25), date (publication, newest first), added (arrival in the store, newest first)
 Sort = Literal["relevance", "date", "added"]
@@ -105,6 +106,8 @@ class SearchIndex:
         self._index = self._open()
         self._translator = Translator(self._schema)
         self._meta_stamp = self._stamp()
+        self._idf: dict[str, float] = {}  # word → IDF (0.0: in no title or abstract)
+        self._idf_docs = -1  # the number of documents the cached IDFs were computed for
 
     # ---------------------------------------------------------- lifecycle
 
@@ -361,14 +364,24 @@ class SearchIndex:
                                     limit=limit, exclude=exclude)
 
     def idf(self, words: Iterable[str]) -> dict[str, float]:
-        """BM25's IDF in this index of each word found in a title or an abstract."""
+        """BM25's IDF in this index of each word found in a title or an abstract.
+
+        Cached per word until the number of documents changes (related papers ask for the
+        same few thousand words again and again; an IDF barely moves between commits).
+        """
         searcher = self._searcher()
         total = max(int(searcher.num_docs), 1)
+        if total != self._idf_docs or len(self._idf) > IDF_CACHE_WORDS:
+            self._idf, self._idf_docs = {}, total
+        cache = self._idf
         out: dict[str, float] = {}
         for word in words:
-            df = max(searcher.doc_freq("title", word), searcher.doc_freq("abstract", word))
-            if df:
-                out[word] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            value = cache.get(word)
+            if value is None:
+                df = max(searcher.doc_freq("title", word), searcher.doc_freq("abstract", word))
+                value = cache[word] = math.log(1 + (total - df + 0.5) / (df + 0.5)) if df else 0.0
+            if value > 0:
+                out[word] = value
         return out
 
     def weighted_search(self, weights: Mapping[str, float], *, limit: int,
