@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -132,7 +133,7 @@ def fill_everything(store: Store, settings: Settings, email: str, mark: str = MA
     user = accounts.register(store, settings, email=email, password=PASSWORD,
                              name=f"Reader {mark}", is_admin=admin, by_admin=True)
     uid = user.id
-    me.update_my_settings(store, user, {"specialties": ["psychiatry"], "personalization": True})
+    me.update_my_settings(store, user, {"digest": "weekly", "personalization": True})
     cme.set_reader_zone(store, uid, "Europe/Berlin")
     library.react(store, uid, PMIDS[0], "like")
     library.react(store, uid, PMIDS[1], "dislike", "weak_study")
@@ -150,11 +151,9 @@ def fill_everything(store: Store, settings: Settings, email: str, mark: str = MA
         cme.update_rules(store, settings, {"provider_name": "Hospital CME office"}, by=uid)
     accounts.login(store, settings, email=email, password=PASSWORD, ip="192.0.2.7")
     _id, token = accounts.create_token(store, uid, f"script {mark}")
-    try:  # a failed login last: a successful one clears them
+    with suppress(Unauthorized):  # a failed login last: a successful one clears them
         accounts.authenticate(store, settings, email=email, password="wrong password",
                               ip="192.0.2.7")
-    except Unauthorized:
-        pass
     return Filled(user=user, token=token)
 
 

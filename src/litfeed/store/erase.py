@@ -119,10 +119,10 @@ def references(metadata: MetaData = s.metadata) -> Plan:
         (table, fk.parent, fk.column.table, fk.column)
         for table in metadata.sorted_tables for fk in table.foreign_keys
         if fk.column.table.name != "users"]
-    for (child, name), parent in SOFT_REFERENCES.items():
-        if child in metadata.tables and parent in metadata.tables:
-            links.append((metadata.tables[child], metadata.tables[child].c[name],
-                          metadata.tables[parent], metadata.tables[parent].c.id))
+    for (child_name, column_name), parent_name in SOFT_REFERENCES.items():
+        if child_name in metadata.tables and parent_name in metadata.tables:
+            soft_child, soft_parent = metadata.tables[child_name], metadata.tables[parent_name]
+            links.append((soft_child, soft_child.c[column_name], soft_parent, soft_parent.c.id))
     # children of rows that go, to a fixed point (a soft reference may point "forwards")
     followed: set[tuple[str, str]] = set()
     changed = True

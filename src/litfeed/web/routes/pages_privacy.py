@@ -85,7 +85,7 @@ async def delete_account(request: Request, auth: CurrentUser, form: CheckedForm,
                                 password=field(form, "password"), confirm=field(form, "confirm"),
                                 ip=client_ip(request))
     except LitfeedError as exc:
-        response = render(request, "pages/delete_account.html",
+        response: Response = render(request, "pages/delete_account.html",
                           {"error": exc.message, "confirm": field(form, "confirm")}, auth=auth,
                           status=exc.status)
         if isinstance(exc, RateLimited):
