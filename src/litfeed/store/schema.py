@@ -8,6 +8,11 @@ that the search index and the embedder follow by sequence number, so they can ca
 a crash.
 
 Changing this file means adding an Alembic migration under ``store/migrations/versions``.
+
+A table that holds a reader's data points at them with a foreign key to ``users.id`` or a
+column named ``user_id``, an ``email`` / ``*_email`` column, or a foreign key into such a table:
+account deletion (``store/erase.py``) and the account export find it that way, with no list to
+update (``tests/privacy`` fails, naming the table, until its test reader has a row there).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from litfeed.web.routes import (
     api_links,
     api_me,
     api_papers,
+    api_privacy,
     api_related,
     api_saved,
     api_search,
@@ -36,6 +37,7 @@ from litfeed.web.routes import (
     pages_library_io,
     pages_meta,
     pages_papers,
+    pages_privacy,
     pages_saved,
     pages_search,
     pages_searches,
@@ -82,6 +84,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     add_block(app, pages_cme.CLAIM_BLOCK)
     app.include_router(api_links.router)
     app.include_router(api_me.router)
+    app.include_router(api_privacy.router)  # DELETE /api/me, DELETE /api/me/history
+    pages_privacy.install(app)  # /privacy, the privacy section of /settings
     app.include_router(pages_institutions.router)
     fulltext_view.install(app)
     app.include_router(api_related.router)
