@@ -14,7 +14,7 @@ from webhelpers import csrf_of
 from feedkit import corpus
 from litfeed.config import Settings
 from litfeed.models import User
-from litfeed.service import feed_prefs
+from litfeed.service import accounts, feed, feed_prefs
 from litfeed.store import Store
 
 JSON = {"Accept": "application/json"}
@@ -199,8 +199,6 @@ def test_a_new_private_feed_url_retires_the_old_one(client: TestClient, store: S
 
 def test_simultaneous_clicks_all_count(store: Store, settings: Settings) -> None:
     """The page script sends clicks without waiting: each read-modify-write keeps the others'."""
-    from litfeed.service import accounts
-
     user: User = accounts.register(store, settings, email="clicks@example.org",
                                    password="a long enough password")
     names = [f"Topic {i}" for i in range(8)]
@@ -210,7 +208,7 @@ def test_simultaneous_clicks_all_count(store: Store, settings: Settings) -> None
         try:
             feed_prefs.set_muted(store, user.id, name, True)
             feed_prefs.set_followed(store, user.id, "mesh", name, True)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
     threads = [threading.Thread(target=click, args=(n,)) for n in names]
@@ -219,8 +217,6 @@ def test_simultaneous_clicks_all_count(store: Store, settings: Settings) -> None
     for t in threads:
         t.join()
     assert not errors
-    from litfeed.service import feed
-
     got = feed.get_settings(store, user.id)
     assert sorted(got["muted_topics"]) == sorted(n.lower() for n in names)
     assert sorted(got["follows"]["mesh"]) == sorted(names)

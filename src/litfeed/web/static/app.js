@@ -146,8 +146,9 @@
     note.dataset.undoFor = key;
     note.setAttribute("role", "status");
     var text = document.createElement("p");
-    text.textContent = (cards.length === 1 ? "Hidden: a paper about “" : "Hidden: " +
-      cards.length + " papers about “") + topic + "”. Your feed will not show it again.";
+    text.textContent = cards.length === 1 ?
+      "Hidden: a paper about “" + topic + "”. Your feed will not show it again." :
+      "Hidden: " + cards.length + " papers about “" + topic + "”. Your feed will not show them again.";
     var undo = form.cloneNode(true);
     var button = undo.querySelector('button[name="op"]');
     button.className = "btn btn-small";
