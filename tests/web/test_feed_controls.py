@@ -140,6 +140,11 @@ def test_follow_from_the_paper_page_then_listed_and_removed_in_settings(
     assert follows["journals"] == [] and follows["mesh"] == ["Neoplasms"]
     assert 'aria-pressed="false"' in client.get(here).text.split("Follow J Clin Oncol<")[0][-300:]
 
+    # "Not interested in this topic" on the paper page toggles there (no undo banner)
+    r = post(client, "/feed/mute", {"topic": "Neoplasms", "next": here}, csrf)
+    assert r.status_code == 303 and r.headers["location"] == here
+    assert re.search(r'aria-pressed="true"[^>]*>Muted: show it again<', client.get(here).text)
+
     r = post(client, "/feed/follow", {"kind": "journals", "name": "Circulation"}, csrf,
              headers=JSON)
     assert r.status_code == 200

@@ -41,14 +41,15 @@ def _op(value: str, on: str, off: str) -> bool:
 @router.post("/feed/mute")
 def mute(request: Request, auth: CurrentUser, form: CheckedForm, store: StoreDep) -> Response:
     """``topic``, ``op=mute|unmute``: the feed stops (or starts again) showing papers whose
-    MeSH terms or title have the topic. Without JavaScript a mute returns to ``next`` with
-    ``?muted=<topic>``, where the feed offers to undo it."""
+    MeSH terms or title have the topic. Without JavaScript a mute from the feed returns to it
+    with ``?muted=<topic>``, where a banner offers to undo it; elsewhere (the paper page,
+    /settings) the button itself toggles back."""
     muted = _op(field(form, "op") or "mute", "mute", "unmute")
     change = feed_prefs.set_muted(store, auth.user.id, field(form, "topic"), muted)
     if wants_json(request):
         return JSONResponse(change.to_json())
     target = safe_next(form.get("next"), "/")
-    if muted and not target.startswith("/settings"):
+    if muted and urlsplit(target).path == "/":  # the feed: its banner offers Undo
         target = with_param(target, "muted", change.topic)
     return RedirectResponse(target, status_code=303)
 
