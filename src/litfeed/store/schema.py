@@ -206,6 +206,8 @@ users = Table(
     Column("settings", Text, nullable=False, default="{}"),  # JSON: personalization, institution…
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    # the private Atom feed URL's generation: "new URL" bumps it, the old URL stops working
+    Column("feed_token_version", Integer),  # NULL: the first URL
 )
 
 sessions = Table(

@@ -33,6 +33,7 @@ from litfeed.web.routes import (
     feeds,
     pages_account,
     pages_cme,
+    pages_feed,
     pages_institutions,
     pages_library_io,
     pages_meta,
@@ -95,6 +96,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(api_library_io.router)
     pages_library_io.install(app)  # /saved export, cite, import; the paper page's Cite block
+    pages_feed.install(app)  # mute / follow buttons, the settings page's feed preferences
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages_meta.mount_docs_assets(app)
     app.add_middleware(SecurityHeadersMiddleware)
