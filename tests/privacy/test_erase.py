@@ -166,23 +166,19 @@ def test_user_delete_asks_first_and_names_an_unknown_account(
 
 
 def test_a_deleted_readers_feed_url_does_not_show_the_next_readers_feed(
-        request: pytest.FixtureRequest, db_url: str, stocked: Store,
-        fast_settings: Settings) -> None:
+        stocked: Store, fast_settings: Settings) -> None:
     """SQLite gives the highest id to the next account once it is free again; a credential
     derived from the id alone (the private Atom URL) would then open the newcomer's feed."""
     from litfeed.errors import NotFound
     from litfeed.service import feed_delivery
 
-    if db_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "feed_delivery's Atom token is the user id + HMAC(id): SQLite reuses a deleted "
-            "account's id, so the old URL shows the next reader's feed; the token must also "
-            "bind something unique to the account (created_at). Owned by the feed delivery "
-            "code; remove this marker when it is fixed")))
     accounts.register(stocked, fast_settings, email=BEN, password=PASSWORD)
     ana = accounts.register(stocked, fast_settings, email=ANA, password=PASSWORD)
-    old_url_token = feed_delivery.feed_token(fast_settings, ana.id)
+    old_url_token = feed_delivery.feed_token(fast_settings, ana)
     privacy.erase_user(stocked, ana)
-    accounts.register(stocked, fast_settings, email="carl@example.org", password=PASSWORD)
+    carl = accounts.register(stocked, fast_settings, email="carl@example.org", password=PASSWORD)
     with pytest.raises(NotFound):
         feed_delivery.user_for_token(stocked, fast_settings, old_url_token)
+    carls_url = feed_delivery.feed_url(stocked, fast_settings, carl.id)
+    carls_token = carls_url.rsplit("/", 1)[1].removesuffix(".atom")
+    assert feed_delivery.user_for_token(stocked, fast_settings, carls_token).id == carl.id

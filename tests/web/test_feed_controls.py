@@ -155,7 +155,8 @@ def test_settings_feed_preferences_specialties_digest_and_muted(
         client: TestClient, store: Store, settings: Settings, reader: dict[str, Any]) -> None:
     page = client.get("/settings").text
     assert "Feed preferences" in page and page.count('name="specialty"') >= 30
-    assert 'name="personalization"' not in page[page.index('id="feed"'):]  # the privacy section's
+    feed_section = page[page.index('id="feed"'):page.index('id="privacy"')]
+    assert 'name="personalization"' not in feed_section  # the privacy section's own control
     csrf = csrf_of(page)
     r = post(client, "/settings/feed", {"specialty": ["psychiatry", "cardiology"],
                                         "digest": "weekly",

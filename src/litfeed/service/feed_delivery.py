@@ -1,7 +1,9 @@
 """Delivering the feed outside the app: a private Atom URL per reader, and email digests.
 
-The URL's token is ``<user id>-<HMAC of the id and the URL's generation under the secret
-key>``: never guessable, and checked with one small lookup (the generation). A reader replaces
+The URL's token is ``<user id>-<HMAC of the id, the account's creation time and the URL's
+generation under the secret key>``: never guessable, and checked with one small lookup. The
+creation time is in it because SQLite hands a deleted account's id to the next one registered:
+a URL of the deleted account must not open the newcomer's feed. A reader replaces
 a URL that leaked with ``regenerate_feed_url`` (the old one stops working); rotating
 ``LITFEED_SECRET_KEY`` changes every reader's URL at once.
 """
@@ -16,6 +18,8 @@ from email.message import EmailMessage
 from typing import Any
 from xml.sax.saxutils import escape
 
+from sqlalchemy.engine import Connection
+
 from litfeed.config import Settings
 from litfeed.errors import ConfigError, InvalidInput, NetworkError, NotFound
 from litfeed.models import User
@@ -27,15 +31,18 @@ from litfeed.store import users as store_users
 MAX_ROW_ID = 2_147_483_647  # a user id beyond the database's integer is not one of ours
 
 
-def _mac(settings: Settings, user_id: int, version: int = 0) -> str:
-    message = f"atom:{user_id}" if not version else f"atom:{user_id}:{version}"
+def _mac(settings: Settings, user: User, version: int = 0) -> str:
+    created = user.created_at
+    if created is not None and created.tzinfo is not None:  # PostgreSQL: aware; SQLite: UTC
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    message = f"atom:{user.id}:{created.isoformat() if created else ''}:{version}"
     return hmac.new(settings.secret_key.encode(), message.encode(),
                     hashlib.sha256).hexdigest()[:32]
 
 
-def feed_token(settings: Settings, user_id: int, version: int = 0) -> str:
+def feed_token(settings: Settings, user: User, version: int = 0) -> str:
     """The token of generation ``version`` of the reader's URL (see ``feed_url``)."""
-    return f"{user_id}-{_mac(settings, user_id, version)}"
+    return f"{user.id}-{_mac(settings, user, version)}"
 
 
 def _url(settings: Settings, token: str) -> str:
@@ -46,14 +53,23 @@ def feed_url(store: Store, settings: Settings, user_id: int) -> str:
     """The reader's current private Atom feed URL."""
     with store.read() as conn:
         version = store_feed.feed_token_version(conn, user_id) or 0
-    return _url(settings, feed_token(settings, user_id, version))
+        user = _user(conn, user_id)
+    return _url(settings, feed_token(settings, user, version))
 
 
 def regenerate_feed_url(store: Store, settings: Settings, user_id: int) -> str:
     """A new private URL for the reader; the old one answers 404 from now on."""
     with store.transaction() as conn:
         version = store_feed.bump_feed_token_version(conn, user_id)
-    return _url(settings, feed_token(settings, user_id, version))
+        user = _user(conn, user_id)
+    return _url(settings, feed_token(settings, user, version))
+
+
+def _user(conn: Connection, user_id: int) -> User:
+    user = store_users.find_user(conn, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
 
 
 def user_for_token(store: Store, settings: Settings, token: str) -> User:
@@ -63,11 +79,10 @@ def user_for_token(store: Store, settings: Settings, token: str) -> User:
     if uid.isascii() and uid.isdigit() and int(uid) <= MAX_ROW_ID:
         with store.read() as conn:
             version = store_feed.feed_token_version(conn, int(uid))
-            if version is not None and hmac.compare_digest(
-                    mac, _mac(settings, int(uid), version)):
-                user = store_users.find_user(conn, int(uid))
-                if user is not None:
-                    return user
+            user = store_users.find_user(conn, int(uid))
+            if version is not None and user is not None and hmac.compare_digest(
+                    mac, _mac(settings, user, version)):
+                return user
     raise NotFound("no such feed")
 
 
