@@ -4,7 +4,7 @@ FastAPI documents a 422 as ``{"detail": [...]}``, but every litfeed error, a val
 included, is ``{"error": code, "message": text}`` (web/errors.py). This rewrites the generated
 document once: the 422 answers get the real shape, every operation declares the other client
 errors (``4XX``) with it, and a ``429`` with its ``Retry-After`` header, since any request can
-meet a rate limit. Clients generated from the document, and the schemathesis fuzz test that
+meet a rate limit. A PMID in a path gets an example value. Clients generated from the document, and the schemathesis fuzz test that
 checks answers against it, then see the truth.
 """
 
@@ -28,6 +28,8 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+#: the PMID the document shows in examples (a 2020 NEJM trial report)
+EXAMPLE_PMID = "32109013"
 
 
 def _error_response(description: str) -> dict[str, Any]:
@@ -44,6 +46,9 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             if method not in HTTP_METHODS:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name") == "pmid" and parameter.get("in") == "path":
+                    parameter.setdefault("example", EXAMPLE_PMID)
             responses = operation.setdefault("responses", {})
             if "422" in responses:
                 responses["422"] = _error_response(
