@@ -28,7 +28,8 @@ assert TEMPLATE is not None
 TAGS = sorted({el.tag for el in TEMPLATE.iter() if isinstance(el.tag, str)})
 
 #: text XML 1.0 can carry (no control characters but tab/newline, no surrogates)
-XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
+                                 blacklist_characters="\ufffe\uffff")
                    | st.sampled_from("\t\n <>&\"'"), max_size=40)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -18,6 +18,8 @@ from litfeed.store import Store
 from litfeed.web import fulltext_view
 from litfeed.web.blocks import add_block
 from litfeed.web.errors import install_error_handlers
+from litfeed.web.openapi import install_error_schemas
+from litfeed.web.ratelimit import RateLimitMiddleware, TokenBuckets
 from litfeed.web.render import STATIC_DIR, make_templates
 from litfeed.web.routes import (
     api_auth,
@@ -41,8 +43,6 @@ from litfeed.web.routes import (
     pages_search,
     pages_searches,
 )
-from litfeed.web.openapi import install_error_schemas
-from litfeed.web.ratelimit import RateLimitMiddleware, TokenBuckets
 from litfeed.web.security import SecurityHeadersMiddleware
 
 DESCRIPTION = """The litfeed JSON API. Authenticate with the session cookie from

@@ -4,8 +4,8 @@ FastAPI documents a 422 as ``{"detail": [...]}``, but every litfeed error, a val
 included, is ``{"error": code, "message": text}`` (web/errors.py). This rewrites the generated
 document once: the 422 answers get the real shape, every operation declares the other client
 errors (``4XX``) with it, and a ``429`` with its ``Retry-After`` header, since any request can
-meet a rate limit. A PMID in a path gets an example value. Clients generated from the document, and the schemathesis fuzz test that
-checks answers against it, then see the truth.
+meet a rate limit. A PMID in a path gets an example value. Clients generated from the
+document, and the schemathesis fuzz test that checks answers against it, then see the truth.
 """
 
 from __future__ import annotations
