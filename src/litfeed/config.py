@@ -6,6 +6,7 @@ Nothing reads ``os.environ`` at import time; ``Settings.from_env()`` is called b
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -108,6 +109,20 @@ class Settings:
             raise ConfigError(
                 f"LITFEED_COOKIE_SECURE={self.cookie_secure!r}; expected auto, true or false"
             )
+        for entry in self.proxy_list:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if entry != "*":
+                    raise ConfigError(
+                        f"LITFEED_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                        "expected e.g. 127.0.0.1,10.0.0.0/8 (or * to trust every peer)"
+                    ) from None
+
+    @property
+    def proxy_list(self) -> list[str]:
+        """The trusted proxies, one address or network each."""
+        return [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -39,9 +39,9 @@ def test_hsts_over_https_and_never_over_plain_http(web_settings: Settings, store
 
 def test_a_trusted_proxy_says_https_and_who_the_client_is(web_settings: Settings, store: Store,
                                                           papers: list[str]) -> None:
-    settings = replace(web_settings, trusted_proxies="testclient", rate_api_per_ip=2)
+    settings = replace(web_settings, trusted_proxies="192.0.2.0/24", rate_api_per_ip=2)
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
-    with TestClient(create_app(settings, store)) as c:
+    with TestClient(create_app(settings, store), client=("192.0.2.10", 50000)) as c:
         assert c.get("/", headers=forwarded).headers[HSTS] == "max-age=31536000"
         assert HSTS not in c.get("/", headers={"X-Forwarded-Proto": "http"}).headers
         c.post("/api/auth/register", json={"email": "p@example.org", "password": PASSWORD},
@@ -55,10 +55,17 @@ def test_a_trusted_proxy_says_https_and_who_the_client_is(web_settings: Settings
         assert c.get("/api/papers/100", headers=forwarded).status_code == 429
 
 
+def test_a_proxy_on_the_same_machine_is_trusted_by_default(web_settings: Settings,
+                                                          store: Store, papers: list[str]) -> None:
+    with TestClient(create_app(web_settings, store), client=("127.0.0.1", 50000)) as c:
+        assert c.get("/", headers={"X-Forwarded-Proto": "https"}).headers[HSTS]
+        assert HSTS not in c.get("/").headers
+
+
 def test_an_untrusted_client_cannot_forge_its_address(web_settings: Settings, store: Store,
                                                       papers: list[str]) -> None:
     settings = replace(web_settings, rate_api_per_ip=3)  # trusts 127.0.0.1 and ::1 only
-    with TestClient(create_app(settings, store)) as c:
+    with TestClient(create_app(settings, store), client=("198.51.100.77", 50000)) as c:
         codes = [c.get("/api/papers/100", headers={"X-Forwarded-For": f"198.51.100.{i}"})
                  .status_code for i in range(4)]
         assert codes == [200, 200, 200, 429]
@@ -104,3 +111,6 @@ def test_rate_settings_come_from_the_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as bad:
         Settings.from_env({"LITFEED_RATE_API_PER_USER": "-1"})
     assert "LITFEED_RATE_API_PER_USER" in bad.value.message
+    with pytest.raises(ConfigError) as bad:
+        Settings.from_env({"LITFEED_TRUSTED_PROXIES": "127.0.0.1, proxy.internal"})
+    assert "'proxy.internal' is not an IP address" in bad.value.message

@@ -16,6 +16,8 @@ from litfeed.store import Store
 from litfeed.web.app import create_app
 from litfeed.web.ratelimit import TokenBuckets, client_key
 
+PROXY = ("192.0.2.10", 50000)  # the test client plays a reverse proxy at this address
+
 
 @contextmanager
 def app_client(settings: Settings, store: Store, **kwargs: object) -> Iterator[TestClient]:
@@ -33,8 +35,8 @@ def assert_limited(r: object, *, json: bool = True) -> None:
 
 def test_one_address_is_limited_and_others_are_not(web_settings: Settings, store: Store,
                                                    papers: list[str]) -> None:
-    settings = replace(web_settings, rate_api_per_ip=5, trusted_proxies="testclient")
-    with app_client(settings, store) as c:
+    settings = replace(web_settings, rate_api_per_ip=5, trusted_proxies=PROXY[0])
+    with app_client(settings, store, client=PROXY) as c:
         for _ in range(5):
             assert c.get("/api/papers/100").status_code == 200
         assert_limited(c.get("/api/papers/100"))
@@ -50,8 +52,8 @@ def test_one_address_is_limited_and_others_are_not(web_settings: Settings, store
 
 def test_a_signed_in_account_is_limited_wherever_it_comes_from(
         web_settings: Settings, store: Store, papers: list[str]) -> None:
-    settings = replace(web_settings, rate_api_per_user=4, trusted_proxies="testclient")
-    with app_client(settings, store) as c:
+    settings = replace(web_settings, rate_api_per_user=4, trusted_proxies=PROXY[0])
+    with app_client(settings, store, client=PROXY) as c:
         sign_up(c, "busy@example.org")  # register + login: no account yet, not counted
         token = c.post("/api/tokens").json()["token"]  # 1
         assert c.get("/api/me").status_code == 200  # 2

@@ -103,10 +103,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     # over https, then the security headers wrap every answer, a 429 included
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_api_per_ip)
     app.add_middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age)
-    if settings.trusted_proxies:
-        app.add_middleware(ProxyHeadersMiddleware,
-                           trusted_hosts=[h.strip() for h in settings.trusted_proxies.split(",")
-                                          if h.strip()])
+    if settings.proxy_list:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_list)
     return app
 
 
