@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from webhelpers import PASSWORD, sign_up
 
+from litfeed.errors import NotFound
 from litfeed.service import accounts
 from litfeed.store import Store
 
@@ -53,6 +54,7 @@ class Route:
 
 
 P, M, A, S = Route("public"), Route("personal"), Route("admin"), Route("shared")
+BOB = "bob@example.org"
 CYCLE = {"question": "Bob's question?", "query": "asthma", "sources": ["100"],
          "application": "confirmed", "application_text": "Nothing new."}
 
@@ -277,15 +279,20 @@ def call(c: TestClient, method: str, path: str, route: Route, ids: dict[str, str
 
 
 @pytest.fixture
-def world(client: TestClient, new_client: Callable[..., TestClient], store: Store
+def world(app: FastAPI, client: TestClient, new_client: Callable[..., TestClient], store: Store
           ) -> Iterator[tuple[Alice, Callable[[], TestClient], TestClient]]:
     alice = make_alice(client)
-    bob_id = sign_up(new_client(), "bob@example.org")["id"]
+    sign_up(new_client(), BOB)
 
     def as_bob() -> TestClient:
-        """Bob with a fresh token: whatever the last route did to his sessions or password."""
-        return new_client(headers={"Authorization":
-                                   f"Bearer {accounts.create_token(store, bob_id)[1]}"})
+        """Bob with a fresh token, whatever the last route did to his sessions, his password
+        or his account (deleted: he registers again)."""
+        try:
+            bob = accounts.get_user_by_email(store, BOB)
+        except NotFound:
+            bob = accounts.register(store, app.state.settings, email=BOB, password=PASSWORD)
+        token = accounts.create_token(store, bob.id)[1]
+        return new_client(headers={"Authorization": f"Bearer {token}"})
 
     yield alice, as_bob, new_client()
 
