@@ -244,6 +244,18 @@ login_failures = Table(
     Index("ix_login_failures_ip", "ip"),
 )
 
+#: attempts counted per client address across every app process (registrations), kept only for
+#: the window they are counted in; no user id, so they are nobody's personal data
+rate_events = Table(
+    "rate_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # register
+    Column("key", String(64), nullable=False),  # the client address
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_rate_events_kind_key_at", "kind", "key", "at"),
+)
+
 reactions = Table(
     "reactions",
     metadata,
