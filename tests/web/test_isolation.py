@@ -127,6 +127,9 @@ API_ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/me/import"): M,
     ("GET", "/api/papers/{pmid}/cite"): P,
     ("GET", "/api/cite"): Route("public", query={"pmids": "100"}),
+    ("DELETE", "/api/me"): Route("personal", json={"password": PASSWORD, "confirm": BOB}),
+    ("DELETE", "/api/me/history"): M,
+    ("POST", "/api/feed/atom/regenerate"): M,
 }
 
 PAGE_ROUTES: dict[tuple[str, str], Route] = {
@@ -193,6 +196,19 @@ PAGE_ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/saved/import"): Route("personal", form={"text": "PMID: 101",
                                                       "collection": "Bob's imports"}),
     ("GET", "/papers/{pmid}/export"): P,
+    ("GET", "/privacy"): P,
+    ("POST", "/settings/privacy/personalization"): Route("personal",
+                                                         form={"personalization": "off"}),
+    ("POST", "/settings/privacy/history"): M,
+    ("POST", "/settings/privacy/delete"): Route("personal", form={"password": PASSWORD,
+                                                                  "confirm": BOB}),
+    ("GET", "/settings/delete-account"): M,
+    ("POST", "/feed/mute"): Route("personal", form={"topic": "asthma", "op": "mute"}),
+    ("POST", "/feed/follow"): Route("personal", form={"kind": "journal", "name": "Circulation",
+                                                      "op": "follow"}),
+    ("POST", "/settings/feed"): Route("personal", form={"specialty": "cardiology",
+                                                        "digest": "off"}),
+    ("POST", "/settings/feed/atom"): M,
 }
 
 #: mounts and their files: no routes of their own

@@ -1,14 +1,14 @@
 """rate_events: registration attempts per client address, counted across app processes
 
-Revision ID: 0007_security
-Revises: 0006_library_io
+Revision ID: 0008_rate_events
+Revises: 0007_feedui
 Create Date: 2026-11-28 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_security'
-down_revision = '0006_library_io'
+revision = '0008_rate_events'
+down_revision = '0007_feedui'
 branch_labels = None
 depends_on = None
 
