@@ -39,8 +39,8 @@ def test_scores_beat_ranks_when_one_signal_is_sure() -> None:
     signals = {EMBEDDING: [("a", 0.800), ("b", 0.799), ("c", 0.2)],
                LEXICAL: [("b", 50.0), ("a", 5.0), ("c", 4.0)]}
     weights = {EMBEDDING: 1.0, LEXICAL: 0.9}
-    assert [r.pmid for r in rank(signals, weights=weights, fusion="rrf")][0] == "a"
-    assert [r.pmid for r in rank(signals, weights=weights)][0] == "b"
+    assert rank(signals, weights=weights, fusion="rrf")[0].pmid == "a"
+    assert rank(signals, weights=weights)[0].pmid == "b"
 
 
 def test_rrf_scores_known_values() -> None:

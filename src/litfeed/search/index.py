@@ -25,6 +25,7 @@ import json
 import math
 import os
 import threading
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -464,11 +465,8 @@ class SearchIndex:
 def word_counts(text: str) -> dict[str, int]:
     """How often each word of ``text`` occurs, as the index analyses it (numbers and
     one-letter words left out: they say little about what a paper is about)."""
-    words: dict[str, int] = {}
-    for token in text_analyzer().analyze(text):
-        if len(token) > 1 and not token.isdigit():
-            words[token] = words.get(token, 0) + 1
-    return words
+    counts = Counter(text_analyzer().analyze(text))
+    return {word: n for word, n in counts.items() if len(word) > 1 and not word.isdigit()}
 
 
 def _count(result: tantivy.SearchResult) -> int:

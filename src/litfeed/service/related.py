@@ -33,7 +33,8 @@ from litfeed.store import papers as store_papers
 from litfeed.store import related as store_related
 
 MAX_LIMIT = 100
-#: how deep each signal's list goes: fusion needs candidates beyond the ones it keeps
+#: how deep each signal's list goes: every signal scores the union of the lists, so even at
+#: limit=100 the fusion has more candidates than it keeps (200 each measured no better)
 DEPTH = 100
 _indexes: dict[Path, SearchIndex] = {}
 _lock = threading.Lock()
@@ -68,16 +69,17 @@ def _search_index(store: Store, settings: Settings) -> SearchIndex:
 
 
 def _rocchio_query(vectors: VectorIndex, pmid: str, depth: int
-                   ) -> tuple[np.ndarray, list[str]] | None:
+                   ) -> tuple[np.ndarray, list[tuple[str, float]]] | None:
     """The seed's embedding query (its vector moved towards the centroid of its best
-    neighbours) and the neighbours of that query, best first; None without a seed vector."""
+    neighbours) and the neighbours of that query with their cosines, best first; None
+    without a seed vector."""
     vector = vectors.find(pmid)
     if vector is None:
         return None
     first = vectors.search(vector, feedback.ROCCHIO_DEPTH, exclude={pmid})
     close = [v for p, _ in first if (v := vectors.find(p)) is not None]
     query = feedback.rocchio(vector, np.stack(close)) if close else vector
-    return query, [p for p, _ in vectors.search(query, depth, exclude={pmid})]
+    return query, vectors.search(query, depth, exclude={pmid})
 
 
 def _rm3_query(store: Store, index: SearchIndex, text: str, close: Sequence[str]
@@ -113,13 +115,15 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
     lexical = [p for p, _ in index.similar(text, limit=depth, exclude=pmid)]
     vectors = vector_index(store, settings)
     embedded = _rocchio_query(vectors, pmid, depth)
-    close = embedded[1] if embedded is not None else lexical
+    close = [p for p, _ in embedded[1]] if embedded is not None else lexical
     candidates = list(dict.fromkeys([*close, *lexical, *(p for p, _ in mesh)]))
     found: dict[str, Sequence[tuple[str, float]]] = {fusion.MESH: mesh}
     if embedded is not None:
-        query = embedded[0]
-        cosines = [(p, float(v @ query)) for p in candidates if (v := vectors.find(p)) is not None]
-        found[fusion.EMBEDDING] = sorted(cosines, key=lambda hit: (-hit[1], hit[0]))
+        query, cosines = embedded[0], dict(embedded[1])
+        for p in candidates:  # the other signals' candidates: their cosine to the query too
+            if p not in cosines and (v := vectors.find(p)) is not None:
+                cosines[p] = float(v @ query)
+        found[fusion.EMBEDDING] = sorted(cosines.items(), key=lambda hit: (-hit[1], hit[0]))
     words = _rm3_query(store, index, text, close[:feedback.RM3_DEPTH])
     found[fusion.LEXICAL] = index.weighted_search(
         words, limit=len(candidates), among=candidates, exclude=pmid,
@@ -136,7 +140,7 @@ def related(store: Store, settings: Settings, pmid: str, limit: int = 10, *,
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit={limit}; expected 1 to {MAX_LIMIT}")
-    found, shared = signals(store, settings, pmid, depth=max(DEPTH, 2 * limit))
+    found, shared = signals(store, settings, pmid)
     ranked = fusion.rank(found, limit=limit + 20, exclude={pmid}, weights=weights,
                          shared_mesh=shared)
     with store.read() as conn:
