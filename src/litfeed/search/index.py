@@ -25,6 +25,7 @@ import json
 import math
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,9 +97,12 @@ class SearchIndex:
     segment merges; use the index as a context manager around an ingest.
     """
 
-    def __init__(self, path: Path, *, writer_heap_bytes: int = 128_000_000) -> None:
+    def __init__(self, path: Path, *, writer_heap_bytes: int = 128_000_000,
+                 writer_wait_s: float = 0.0) -> None:
         self.path = Path(path)
         self._heap = writer_heap_bytes
+        # how long a write waits for another process's writer to finish (0: fail at once)
+        self._writer_wait_s = writer_wait_s
         self._lock = threading.RLock()
         self._writer: tantivy.IndexWriter | None = None
         self._schema = build_schema()
@@ -156,15 +160,35 @@ class SearchIndex:
         self.close()
 
     def _get_writer(self) -> tantivy.IndexWriter:
+        """The writer, waiting up to ``writer_wait_s`` for another process to release it.
+
+        :raise StorageError: still held by another process when the wait is over.
+        """
         if self._writer is None:
-            try:
-                self._writer = self._index.writer(heap_size=self._heap)
-            except ValueError as exc:
-                raise StorageError(
-                    f"the search index at {self.path} is being written by another process; "
-                    f"retry when it finishes ({exc})"
-                ) from exc
+            deadline = time.monotonic() + self._writer_wait_s
+            pause = 0.05
+            while True:
+                try:
+                    self._writer = self._index.writer(heap_size=self._heap)
+                    break
+                except ValueError as exc:
+                    if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
+                        raise StorageError(
+                            f"the search index at {self.path} is being written by another "
+                            f"process; retry when it finishes ({exc})"
+                        ) from exc
+                time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+                pause = min(pause * 2, 1.0)
         return self._writer
+
+    def begin_writing(self) -> None:
+        """Take the writer now (waiting as configured), before reading the checkpoint: what
+        another writer committed meanwhile is then part of what this one sees.
+
+        :raise StorageError: another process holds the writer.
+        """
+        with self._lock:
+            self._get_writer()
 
     # ---------------------------------------------------------- checkpoint
 
