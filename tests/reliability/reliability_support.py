@@ -51,7 +51,7 @@ def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], what: s
     deadline = time.monotonic() + limit
     while not condition():
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _, err = proc.communicate()
             pytest.fail(f"the process ended before {what}: {err[-2000:]}")
         if time.monotonic() > deadline:
             proc.kill()
@@ -98,7 +98,8 @@ def live_server(env: dict[str, str], workers: int = 2) -> Iterator[str]:
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"litfeed serve exited: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
+                tail = proc.stderr.read()[-2000:] if proc.stderr else ""
+                pytest.fail(f"litfeed serve exited: {tail}")
             try:
                 if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
                     break
