@@ -9,6 +9,7 @@ and token of the account.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -22,7 +23,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from litfeed.config import Settings
-from litfeed.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
+from litfeed.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    StorageError,
+    Unauthorized,
+)
 from litfeed.models import User
 from litfeed.service.text import is_plain, plain_text
 from litfeed.store import Store
@@ -270,7 +279,8 @@ def find_token(store: Store, token: str) -> SignedIn | None:
     user, row = found
     at = utc_now()
     if row.last_used_at is None or at - row.last_used_at > TOKEN_TOUCH_INTERVAL:
-        with store.transaction() as conn:
+        # bookkeeping only: a read-only or full store still lets the token read
+        with contextlib.suppress(StorageError), store.transaction() as conn:
             store_users.touch_token(conn, row.id, at)
     return SignedIn(user=user, via="token")
 

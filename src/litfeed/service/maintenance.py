@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -27,7 +28,17 @@ def _sqlite_file(store: Store) -> Path:
     database = store.engine.url.database
     if not database or database == ":memory:":
         raise InvalidInput("an in-memory database cannot be backed up")
+    if database.startswith("file:"):  # a URI (the read-only opening of a read-only directory)
+        return Path(unquote(database[len("file:"):].partition("?")[0]))
     return Path(database)
+
+
+def _open_source(store: Store) -> sqlite3.Connection:
+    """The SQLite file to copy from, opened as the store opened it (read-only when it is)."""
+    path = _sqlite_file(store)
+    if store.read_only:
+        return sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True)
+    return sqlite3.connect(path)
 
 
 def _pg_env(url: str) -> tuple[list[str], dict[str, str]]:
@@ -61,7 +72,7 @@ def backup(store: Store, path: Path) -> dict[str, Any]:
     tmp = path.with_name(f".{path.name}.partial")
     try:
         if store.dialect == "sqlite":
-            source = sqlite3.connect(_sqlite_file(store))
+            source = _open_source(store)
             target = sqlite3.connect(tmp)
             try:
                 with target:
