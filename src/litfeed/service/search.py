@@ -72,6 +72,17 @@ def _latest_seq(store: Store) -> int:
         return int(conn.execute(_LATEST_SEQ).scalar() or 0)
 
 
+def latest_change(store: Store) -> int:
+    """The newest change-log sequence number (0 for a store that never changed)."""
+    return _latest_seq(store)
+
+
+def checkpoint_of(store: Store, index: SearchIndex) -> int | None:
+    """The change-log sequence the index has applied up to, or None when the index was not
+    built from this store (or a rebuild did not finish)."""
+    return _parse_checkpoint(index.checkpoint(), store.url)
+
+
 def index_is_current(store: Store, index: SearchIndex) -> bool:
     return _parse_checkpoint(index.checkpoint(), store.url) == _latest_seq(store)
 
