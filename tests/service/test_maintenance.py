@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Connection
 
@@ -214,3 +215,23 @@ def test_check_removes_damaged_vector_cache_files(store: Store, settings: Settin
     assert run_cli("check", "--repair", env=cli_env).code == 0
     assert list(cache.iterdir()) == []
     assert run_cli("check", "--json", env=cli_env).json()["findings"] == []
+
+
+def test_check_reports_rows_left_dangling_and_does_not_guess(store: Store, settings: Settings,
+                                                             run_cli,
+                                                             cli_env: dict[str, str]) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL enforces its foreign keys; only SQLite can hold such rows")
+    add(store, make_paper("81"))
+    search_service.refresh(store, settings)
+    with foreign_keys_off(store) as conn:  # a paper deleted by hand, its authors left behind
+        conn.execute(delete(s.papers).where(s.papers.c.pmid == "81"))
+    add(store, make_paper("82"))  # the index must catch up either way
+    result = run_cli("check", "--repair", "--json", env=cli_env)
+    assert result.code == 1
+    findings = result.json()["findings"]
+    assert "2 row(s) of authors refer to rows that do not exist" in findings
+    assert not result.json()["ok"]  # dangling rows are reported, not deleted on a guess
+    # the index, derived data, is repaired all the same: the paper gone by hand leaves it too
+    assert result.json()["repaired"] == ["search index caught up", "search index rebuilt"]
+    assert run_cli("search", "trial", "--json", env=cli_env).json()["total"] == 1
