@@ -210,10 +210,13 @@ def authenticate(store: Store, settings: Settings, *, email: str, password: str,
                 conn, at - timedelta(seconds=settings.login_window_s))
         raise Unauthorized("wrong email or password")
     user, stored_hash = found
+    # hashed before the transaction: a hash takes ~0.2 s, and SQLite's one writer would hold
+    # its lock, every other process's writes waiting, for as long
+    rehashed = ph.hash(password) if ph.check_needs_rehash(stored_hash) else None
     with store.transaction() as conn:
         store_users.clear_login_failures(conn, cleaned)
-        if ph.check_needs_rehash(stored_hash):
-            store_users.update_password(conn, user.id, ph.hash(password), at)
+        if rehashed is not None:
+            store_users.update_password(conn, user.id, rehashed, at)
     return user
 
 
