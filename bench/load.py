@@ -96,7 +96,6 @@ def prepare(backend: str, url: str, source: Path, embed: int, readers: int
     from sqlalchemy import func, select
 
     from litfeed.config import Settings
-    from litfeed.errors import NotFound
     from litfeed.service import accounts, search
     from litfeed.service import embeddings as embed_service
     from litfeed.service.ingest import ingest_paths
@@ -119,14 +118,12 @@ def prepare(backend: str, url: str, source: Path, embed: int, readers: int
         log(f"  embedding {embed - embedded} papers for the feed (once)…")
         embed_service.embed_pending(store, settings, limit=embed - embedded)
     embed_service.default_embedder(settings)  # exported now, not during the measurement
-    emails = []
-    for i in range(readers):  # hashed at the server's own cost, so a login verifies once
-        email = f"reader{i}@load.bench"
-        try:
-            accounts.get_user_by_email(store, email)
-        except NotFound:
-            accounts.register(store, settings, email=email, password=PASSWORD, by_admin=True)
-        emails.append(email)
+    # new readers each run, so every run starts from readers with no history (a reader's
+    # reactions make their feed model costlier to train); hashed at the server's own cost
+    run = time.strftime("%Y%m%d%H%M%S")
+    emails = [f"reader{i}.{run}@load.bench" for i in range(readers)]
+    for email in emails:
+        accounts.register(store, settings, email=email, password=PASSWORD, by_admin=True)
     with store.read() as conn:  # readers open papers that have vectors and those that do not
         pmids = list(conn.execute(select(s.papers.c.pmid).order_by(func.random())
                                   .limit(SAMPLE)).scalars())
