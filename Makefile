@@ -57,6 +57,7 @@ bench: install postgres bench-deps
 	$(PY) bench/feed.py
 	$(PY) bench/library_io.py
 	$(PY) bench/formats_export.py
+	$(PY) bench/load.py
 
 demo: install
 	$(LITFEED) demo --data-dir $(DEMO_DIR)

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 
 from litfeed.config import Settings
-from litfeed.errors import LitfeedError
+from litfeed.errors import LitfeedError, storage_error_from_os
 from litfeed.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,6 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     except LitfeedError as exc:
         err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a full disk or a read-only directory the library did not name
+        translated = storage_error_from_os(exc)
+        if translated is None:
+            raise
+        err_console.print(f"[red]error:[/red] {translated.message}", highlight=False)
+        sys.exit(translated.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)

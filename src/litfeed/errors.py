@@ -7,6 +7,9 @@ exit code.
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class LitfeedError(Exception):
     """Base class: ``code`` is the machine-readable error, the message says what was wrong."""
@@ -88,6 +91,24 @@ class StorageError(LitfeedError):
     code = "storage_error"
     status = 503
     exit_code = 1
+
+
+#: the errno values of a file system that cannot take a write: full, over quota, over the
+#: file-size limit, read-only, or not ours to write
+UNWRITABLE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS,
+                               errno.EACCES, errno.EPERM})
+
+
+def storage_error_from_os(exc: OSError) -> StorageError | None:
+    """The one-line :class:`StorageError` for a write the file system refused, else None
+    (library code translates its own writes; this is the safety net of the CLI and the web app
+    for the ones it does not)."""
+    if exc.errno not in UNWRITABLE_ERRNOS:
+        return None
+    where = f" {exc.filename}" if exc.filename else ""
+    why = os.strerror(exc.errno) if exc.errno is not None else str(exc)
+    return StorageError(f"cannot write{where}: {why}; nothing already stored was lost. "
+                        "Free some space or fix the permissions, then try again.")
 
 
 class ConfigError(LitfeedError):

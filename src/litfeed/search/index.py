@@ -21,10 +21,12 @@ and recreated empty, checkpoint None, so an upgrade rebuilds instead of failing.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -98,9 +100,12 @@ class SearchIndex:
     segment merges; use the index as a context manager around an ingest.
     """
 
-    def __init__(self, path: Path, *, writer_heap_bytes: int = 128_000_000) -> None:
+    def __init__(self, path: Path, *, writer_heap_bytes: int = 128_000_000,
+                 writer_wait_s: float = 0.0) -> None:
         self.path = Path(path)
         self._heap = writer_heap_bytes
+        # how long a write waits for another process's writer to finish (0: fail at once)
+        self._writer_wait_s = writer_wait_s
         self._lock = threading.RLock()
         self._writer: tantivy.IndexWriter | None = None
         self._schema = build_schema()
@@ -113,6 +118,29 @@ class SearchIndex:
     # ---------------------------------------------------------- lifecycle
 
     def _open(self) -> tantivy.Index:
+        try:
+            return self._open_or_create()
+        except OSError as exc:
+            raise self._unwritable(exc) from exc
+
+    def _unwritable(self, exc: Exception) -> StorageError:
+        """One message for an index directory that cannot be written (read-only, full)."""
+        text = str(exc)
+        if "ReadOnlyFilesystem" in text or "PermissionDenied" in text or (
+                isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES,
+                                                           errno.EPERM)):
+            return StorageError(
+                f"the search index at {self.path} is in a read-only directory, and Tantivy "
+                "writes a lock file even to search; make it writable (or point "
+                "LITFEED_DATA_DIR at a writable copy). Nothing stored was changed.")
+        if "StorageFull" in text or "No space left" in text or (
+                isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)):
+            return StorageError(
+                f"the disk holding the search index at {self.path} is full; the index keeps "
+                "its last complete state. Free some space: the next sync catches it up.")
+        return StorageError(f"cannot write the search index at {self.path}: {exc}")
+
+    def _open_or_create(self) -> tantivy.Index:
         self.path.mkdir(parents=True, exist_ok=True)
         if (self.path / "meta.json").exists() and (
             self._read_meta().get("schema") != SCHEMA_VERSION
@@ -124,6 +152,8 @@ class SearchIndex:
             index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         except ValueError as exc:
             if "schema does not match" not in str(exc):
+                if "IoError" in str(exc):
+                    raise self._unwritable(exc) from exc
                 raise StorageError(f"cannot open the search index at {self.path}: {exc}") from exc
             # fields changed without a version bump: same remedy, rebuild
             self._wipe()
@@ -160,15 +190,37 @@ class SearchIndex:
         self.close()
 
     def _get_writer(self) -> tantivy.IndexWriter:
+        """The writer, waiting up to ``writer_wait_s`` for another process to release it.
+
+        :raise StorageError: still held by another process when the wait is over.
+        """
         if self._writer is None:
-            try:
-                self._writer = self._index.writer(heap_size=self._heap)
-            except ValueError as exc:
-                raise StorageError(
-                    f"the search index at {self.path} is being written by another process; "
-                    f"retry when it finishes ({exc})"
-                ) from exc
+            deadline = time.monotonic() + self._writer_wait_s
+            pause = 0.05
+            while True:
+                try:
+                    self._writer = self._index.writer(heap_size=self._heap)
+                    break
+                except ValueError as exc:
+                    if "LockBusy" not in str(exc):
+                        raise self._unwritable(exc) from exc
+                    if time.monotonic() >= deadline:
+                        raise StorageError(
+                            f"the search index at {self.path} is being written by another "
+                            f"process; retry when it finishes ({exc})"
+                        ) from exc
+                time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+                pause = min(pause * 2, 1.0)
         return self._writer
+
+    def begin_writing(self) -> None:
+        """Take the writer now (waiting as configured), before reading the checkpoint: what
+        another writer committed meanwhile is then part of what this one sees.
+
+        :raise StorageError: another process holds the writer.
+        """
+        with self._lock:
+            self._get_writer()
 
     # ---------------------------------------------------------- checkpoint
 
@@ -180,12 +232,20 @@ class SearchIndex:
         return data if isinstance(data, dict) else {}
 
     def _write_meta(self, meta: dict[str, object]) -> None:
+        """Replace our meta file atomically (a full disk leaves the old one in place).
+
+        :raise StorageError: the directory cannot be written.
+        """
         tmp = self.path / f".{META_FILE}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(meta, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path / META_FILE)
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(meta, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path / META_FILE)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise self._unwritable(exc) from exc
 
     def checkpoint(self) -> str | None:
         """The checkpoint passed to the last successful :meth:`commit`, or None."""
@@ -241,9 +301,7 @@ class SearchIndex:
                     self._writer.commit()
                 except ValueError as exc:
                     self._writer = None  # the writer is unusable after a failed commit
-                    raise StorageError(
-                        f"cannot write the search index at {self.path}: {exc}"
-                    ) from exc
+                    raise self._unwritable(exc) from exc
             if checkpoint is not None:
                 meta = self._read_meta() or {"schema": SCHEMA_VERSION}
                 meta["checkpoint"] = checkpoint

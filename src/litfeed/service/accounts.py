@@ -12,6 +12,7 @@ every app process.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -25,7 +26,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from litfeed.config import Settings
-from litfeed.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
+from litfeed.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    StorageError,
+    Unauthorized,
+)
 from litfeed.models import User
 from litfeed.service.passwords import check_password
 from litfeed.service.text import is_plain, plain_text
@@ -223,10 +232,13 @@ def authenticate(store: Store, settings: Settings, *, email: str, password: str,
                 conn, at - timedelta(seconds=settings.login_window_s))
         raise Unauthorized("wrong email or password")
     user, stored_hash = found
+    # hashed before the transaction: a hash takes ~0.2 s, and SQLite's one writer would hold
+    # its lock, every other process's writes waiting, for as long
+    rehashed = ph.hash(password) if ph.check_needs_rehash(stored_hash) else None
     with store.transaction() as conn:
         store_users.clear_login_failures(conn, cleaned)
-        if ph.check_needs_rehash(stored_hash):
-            store_users.update_password(conn, user.id, ph.hash(password), at)
+        if rehashed is not None:
+            store_users.update_password(conn, user.id, rehashed, at)
     return user
 
 
@@ -307,7 +319,8 @@ def find_token(store: Store, token: str) -> SignedIn | None:
     user, row = found
     at = utc_now()
     if row.last_used_at is None or at - row.last_used_at > TOKEN_TOUCH_INTERVAL:
-        with store.transaction() as conn:
+        # bookkeeping only: a read-only or full store still lets the token read
+        with contextlib.suppress(StorageError), store.transaction() as conn:
             store_users.touch_token(conn, row.id, at)
     return SignedIn(user=user, via="token")
 

@@ -76,17 +76,20 @@ def _exclusive(path: Path) -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _pending(conn: Connection, embedder: Embedder, after: str, limit: int
-             ) -> list[tuple[str, str, str]]:
-    """(pmid, doc, content_hash) of papers after ``after`` that need a (new) vector."""
+def _pending(conn: Connection, embedder: Embedder, after: str, limit: int, *,
+             only_stale: bool = False) -> list[tuple[str, str, str]]:
+    """(pmid, doc, content_hash) of papers after ``after`` that need a (new) vector; with
+    ``only_stale``, only those whose vector was computed from older content."""
     e = s.embeddings
     p = s.papers
+    wanted = (and_(e.c.pmid.is_not(None), e.c.content_hash != p.c.content_hash) if only_stale
+              else or_(e.c.pmid.is_(None), e.c.content_hash != p.c.content_hash,
+                       e.c.model_version != embedder.version))
     rows = conn.execute(
         select(p.c.pmid, p.c.doc, p.c.content_hash)
         .select_from(p.outerjoin(e, and_(e.c.pmid == p.c.pmid, e.c.model == embedder.name)))
         .where(p.c.pmid > after)
-        .where(or_(e.c.pmid.is_(None), e.c.content_hash != p.c.content_hash,
-                   e.c.model_version != embedder.version))
+        .where(wanted)
         .order_by(p.c.pmid).limit(limit))
     return [(r.pmid, r.doc, r.content_hash) for r in rows]
 
@@ -102,9 +105,10 @@ def count_pending(store: Store, embedder_name: str, embedder_version: str) -> in
 
 
 def embed_pending(store: Store, settings: Settings, *, embedder: Embedder | None = None,
-                  limit: int | None = None, progress: Callable[[int], None] | None = None
-                  ) -> dict[str, Any]:
+                  limit: int | None = None, progress: Callable[[int], None] | None = None,
+                  only_stale: bool = False) -> dict[str, Any]:
     """Embed every paper that lacks a current vector; ``{"embedded", "model", "dim"}``.
+    ``only_stale``: just the papers whose content changed after they were embedded.
 
     :raise StorageError: another ``litfeed embed`` is running on this data directory.
     """
@@ -118,7 +122,7 @@ def embed_pending(store: Store, settings: Settings, *, embedder: Embedder | None
         while limit is None or embedded < limit:
             want = CHUNK if limit is None else min(CHUNK, limit - embedded)
             with store.read() as conn:
-                batch = _pending(conn, model, after, want)
+                batch = _pending(conn, model, after, want, only_stale=only_stale)
             if not batch:
                 break
             after = batch[-1][0]
@@ -137,10 +141,15 @@ def _write(store: Store, model: Embedder, pmids: list[str], vectors: np.ndarray,
            hashes: dict[str, str]) -> None:
     e = s.embeddings
     with store.transaction() as conn:
-        # a paper deleted since it was read must not come back as an orphan vector
-        alive = set(conn.execute(select(s.papers.c.pmid)
-                                 .where(s.papers.c.pmid.in_(pmids))).scalars())
+        # the delete first: it opens the write transaction (SQLite's write lock) before the
+        # papers are read, so no ingest can slip in between the read and the insert
         conn.execute(delete(e).where(e.c.model == model.name).where(e.c.pmid.in_(pmids)))
+        # a paper deleted since it was read must not come back as an orphan vector, nor one
+        # replaced meanwhile (an ingest racing this run) get the vector of its old content:
+        # it stays pending, for the next run
+        current = conn.execute(select(s.papers.c.pmid, s.papers.c.content_hash)
+                               .where(s.papers.c.pmid.in_(pmids))).all()
+        alive = {pmid for pmid, digest in current if hashes[pmid] == digest}
         bulk_insert(conn, e, ("pmid", "model", "model_version", "content_hash", "dim", "vector"),
                      [(pmid, model.name, model.version, hashes[pmid], model.dim,
                        np.asarray(vec, dtype="<f4").tobytes())

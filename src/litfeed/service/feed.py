@@ -60,6 +60,7 @@ _pools: dict[str, tuple[int, _Pool]] = {}
 _models: dict[tuple[str, int], _Trained] = {}
 _profile_vectors: dict[str, np.ndarray] = {}
 _lock = threading.Lock()
+_build_lock = threading.Lock()
 last_training_ms: float = 0.0
 
 
@@ -201,9 +202,17 @@ def _pool(store: Store, settings: Settings) -> _Pool:
         cached = _pools.get(store.url)
         if cached and cached[0] == id(index):
             return cached[1]
-    pool = _build_pool(store, settings)
-    with _lock:
-        _pools[store.url] = (id(index), pool)
+    # one build at a time: requests arriving while the pool is built wait for that build
+    # instead of each making their own (CPU-bound, so N parallel builds each take N times as
+    # long: under load, first feed requests of a fresh worker ran past a minute)
+    with _build_lock:
+        with _lock:
+            cached = _pools.get(store.url)
+            if cached and cached[0] == id(index):
+                return cached[1]
+        pool = _build_pool(store, settings)
+        with _lock:
+            _pools[store.url] = (id(index), pool)
     return pool
 
 

@@ -14,8 +14,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from litfeed.config import Settings
@@ -27,7 +27,17 @@ def _sqlite_file(store: Store) -> Path:
     database = store.engine.url.database
     if not database or database == ":memory:":
         raise InvalidInput("an in-memory database cannot be backed up")
+    if database.startswith("file:"):  # a URI (the read-only opening of a read-only directory)
+        return Path(unquote(database[len("file:"):].partition("?")[0]))
     return Path(database)
+
+
+def _open_source(store: Store) -> sqlite3.Connection:
+    """The SQLite file to copy from, opened as the store opened it (read-only when it is)."""
+    path = _sqlite_file(store)
+    if store.read_only:
+        return sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True)
+    return sqlite3.connect(path)
 
 
 def _pg_env(url: str) -> tuple[list[str], dict[str, str]]:
@@ -61,7 +71,7 @@ def backup(store: Store, path: Path) -> dict[str, Any]:
     tmp = path.with_name(f".{path.name}.partial")
     try:
         if store.dialect == "sqlite":
-            source = sqlite3.connect(_sqlite_file(store))
+            source = _open_source(store)
             target = sqlite3.connect(tmp)
             try:
                 with target:
@@ -120,50 +130,7 @@ def _drop_derived(settings: Settings) -> None:
 
 
 def check(store: Store, settings: Settings, *, repair: bool = False) -> dict[str, Any]:
-    """Verify the database, the search index and the vectors agree; repair what can be.
+    """See :func:`litfeed.service.consistency.check` (kept here: the operator's commands)."""
+    from litfeed.service import consistency
 
-    Returns findings; ``ok`` is False when something is wrong and was not repaired.
-    """
-    from litfeed.rank import onnx_export
-    from litfeed.service import embeddings, search
-    from litfeed.store import schema as s
-
-    findings: list[str] = []
-    repaired: list[str] = []
-    if store.dialect == "sqlite":
-        with store.read() as conn:
-            verdict = conn.execute(text("PRAGMA integrity_check")).scalar()
-        if verdict != "ok":
-            findings.append(f"SQLite integrity check: {verdict}")
-    with store.read() as conn:
-        stored = set(conn.execute(s.papers.select().with_only_columns(s.papers.c.pmid)).scalars())
-        orphans = conn.execute(text(
-            "SELECT count(*) FROM embeddings e LEFT JOIN papers p ON p.pmid = e.pmid "
-            "WHERE p.pmid IS NULL")).scalar() or 0
-    with search.open_index(settings) as index:
-        indexed = index.pmids()
-        missing, extra = stored - indexed, indexed - stored
-        if missing or extra:
-            findings.append(f"search index: {len(missing)} paper(s) missing, "
-                            f"{len(extra)} that are no longer stored")
-            if repair:
-                search.sync_index(store, index, rebuild=True)
-                repaired.append("search index rebuilt")
-    if orphans:
-        findings.append(f"{orphans} vector(s) of papers that are no longer stored")
-        if repair:
-            with store.transaction() as conn:
-                conn.execute(text("DELETE FROM embeddings WHERE pmid NOT IN "
-                                  "(SELECT pmid FROM papers)"))
-            repaired.append("orphan vectors deleted")
-    with store.read() as conn:
-        embedded = conn.execute(text("SELECT count(*) FROM embeddings WHERE model = :m"),
-                                {"m": onnx_export.MODEL_NAME}).scalar() or 0
-    pending = len(stored) - int(embedded)
-    if repair:
-        shutil.rmtree(settings.data_dir / "vectors", ignore_errors=True)
-        embeddings.forget_indexes()
-    unrepaired = len(findings) - len(repaired)
-    return {"ok": unrepaired <= 0, "papers": len(stored), "indexed": len(indexed),
-            "embedded": int(embedded), "not_embedded": max(pending, 0),
-            "findings": findings, "repaired": repaired}
+    return consistency.check(store, settings, repair=repair)

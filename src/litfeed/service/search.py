@@ -40,8 +40,13 @@ def index_path(settings: Settings) -> Path:
     return settings.data_dir / "search"
 
 
-def open_index(settings: Settings) -> SearchIndex:
-    return SearchIndex(index_path(settings))
+#: how long a batch job (ingest, reindex) waits for another process's index writer, e.g. a web
+#: worker catching its index up after the ingest's first batches
+WRITER_WAIT_S = 600.0
+
+
+def open_index(settings: Settings, *, writer_wait_s: float = 0.0) -> SearchIndex:
+    return SearchIndex(index_path(settings), writer_wait_s=writer_wait_s)
 
 
 def _parse_checkpoint(value: str | None, url: str) -> int | None:
@@ -67,6 +72,17 @@ def _latest_seq(store: Store) -> int:
         return int(conn.execute(_LATEST_SEQ).scalar() or 0)
 
 
+def latest_change(store: Store) -> int:
+    """The newest change-log sequence number (0 for a store that never changed)."""
+    return _latest_seq(store)
+
+
+def checkpoint_of(store: Store, index: SearchIndex) -> int | None:
+    """The change-log sequence the index has applied up to, or None when the index was not
+    built from this store (or a rebuild did not finish)."""
+    return _parse_checkpoint(index.checkpoint(), store.url)
+
+
 def index_is_current(store: Store, index: SearchIndex) -> bool:
     return _parse_checkpoint(index.checkpoint(), store.url) == _latest_seq(store)
 
@@ -76,6 +92,7 @@ def sync_index(store: Store, index: SearchIndex, *, rebuild: bool = False) -> in
 
     :raise StorageError: another process is writing the index right now.
     """
+    index.begin_writing()
     latest = _latest_seq(store)
     after = None if rebuild else _parse_checkpoint(index.checkpoint(), store.url)
     if after is None or after > latest:
@@ -130,9 +147,16 @@ def _rebuild(store: Store, index: SearchIndex, latest: int) -> int:
     return touched
 
 
-def refresh(store: Store, settings: Settings, *, rebuild: bool = False) -> int:
-    """Bring the index up to date and release its writer (after ingest, or ``reindex``)."""
-    with open_index(settings) as index:
+def refresh(store: Store, settings: Settings, *, rebuild: bool = False,
+            writer_wait_s: float = WRITER_WAIT_S) -> int:
+    """Bring the index up to date and release its writer (after ingest, or ``reindex``).
+
+    Waits for a writer held by another process (a web worker syncing): it releases it when
+    done, and this sync then applies whatever that one did not.
+
+    :raise StorageError: the writer stayed busy for ``writer_wait_s``.
+    """
+    with open_index(settings, writer_wait_s=writer_wait_s) as index:
         return sync_index(store, index, rebuild=rebuild)
 
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import orjson
 from sqlalchemy import Column, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from litfeed.formats.match import normalise_title, title_key, title_key_of
 from litfeed.models import Deletion, Paper
@@ -125,8 +126,14 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
            f"VALUES ({', '.join([mark] * len(columns))})")
     cursor = conn.connection.cursor()  # the DBAPI cursor of this same transaction
+    dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         cursor.executemany(sql, rows)
+    except dbapi_error as exc:
+        # wrapped as SQLAlchemy wraps its own statements, so callers (and the store's
+        # translation of a full disk or a read-only file) see one kind of error
+        raise DBAPIError.instance(sql, None, exc, dbapi_error, dialect=conn.dialect,
+                                  ismulti=True) from exc
     finally:
         cursor.close()
 

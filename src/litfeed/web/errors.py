@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from litfeed.errors import LitfeedError, RateLimited, Unauthorized
+from litfeed.errors import LitfeedError, RateLimited, Unauthorized, storage_error_from_os
 from litfeed.web.render import render
 
 log = logging.getLogger("litfeed.web")
@@ -87,6 +87,15 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"nothing at {request.url.path}"
         return error_response(request, exc.status_code, code, message,
                               dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(OSError)
+    async def unwritable(request: Request, exc: OSError) -> Response:
+        """A full disk or read-only data directory met outside the store: 503, not a bug."""
+        translated = storage_error_from_os(exc)
+        if translated is None:
+            return await unexpected(request, exc)
+        log.error("%s: %s", translated.code, translated.message)
+        return error_response(request, translated.status, translated.code, translated.message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
