@@ -29,7 +29,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -200,6 +200,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="an already built store (smoke runs)")
     parser.add_argument("--http", action="store_true", help="also time a real litfeed serve")
     parser.add_argument("--reviews", type=int, help="only the first N reviews (smoke runs)")
+    parser.add_argument("--steps", action="store_true",
+                        help="also time each step of the related path (what feedback costs)")
     args = parser.parse_args()
     records, reviews = load_reviews()
     reviews = reviews[: args.reviews] if args.reviews else reviews
@@ -216,21 +218,27 @@ def main() -> None:
         vec = vectors.find(seed)
         return [] if vec is None else [p for p, _ in vectors.search(vec, DEPTH, exclude={seed})]
 
+    index = related_service._search_index(store, settings)
     signals = {seed: related_service.signals(store, settings, seed)[0]
                for _, ss, _ in reviews for seed in ss}
     rows: list[tuple[str, dict[str, float]]] = [
         ("BM25 alone (k1=1.2, b=0.75)", evaluate(reviews, lambda s: bm25.rank(texts[s], s, DEPTH))),
         ("embeddings alone (MiniLM int8)", evaluate(reviews, embedding)),
-        ("lexical signal alone (tantivy MLT)",
+        ("  + Rocchio feedback (embedding signal)",
+         evaluate(reviews, lambda s: [p for p, _ in signals[s].get(fusion.EMBEDDING, [])])),
+        ("tantivy MLT of the seed's words",
+         evaluate(reviews, lambda s: [p for p, _ in index.similar(texts[s], limit=DEPTH,
+                                                                    exclude=s)])),
+        ("  + RM3 feedback (lexical signal)",
          evaluate(reviews, lambda s: [p for p, _ in signals[s][fusion.LEXICAL]])),
     ]
     if not args.no_grid:
-        for k in (10, 60):
+        for method in ("rrf", "zscore"):
             for w_lex in (0.5, 1.0, 2.0):
                 weights = {fusion.EMBEDDING: 1.0, fusion.LEXICAL: w_lex, fusion.MESH: 0.5}
-                rows.append((f"  grid: RRF k={k}, lexical weight {w_lex}", evaluate(
-                    reviews, lambda s, w=weights, kk=k: [r.pmid for r in fusion.rank(
-                        signals[s], limit=DEPTH, exclude={s}, weights=w, rrf_k=kk)])))
+                rows.append((f"  grid: {method}, lexical weight {w_lex}", evaluate(
+                    reviews, lambda s, w=weights, m=method: [r.pmid for r in fusion.rank(
+                        signals[s], limit=DEPTH, exclude={s}, weights=w, fusion=m)])))
     latencies: list[float] = []
 
     def hybrid(seed: str) -> list[str]:
@@ -248,9 +256,57 @@ def main() -> None:
     ms = sorted(x * 1000 for x in latencies)
     print(f"\nservice.related(limit=100) over {len(ms)} seeds, {len(records)} papers: "
           f"p50 {ms[len(ms) // 2]:.1f} ms, p95 {ms[math.ceil(0.95 * len(ms)) - 1]:.1f} ms")
+    if args.steps:
+        step_latency(store, settings, [s for _, ss, _ in reviews for s in ss])
     store.close()
     if args.http:
         http_latency(settings, [s for _, ss, _ in reviews for s in ss])
+
+
+def step_latency(store: Store, settings: Settings, seeds: list[str]) -> None:
+    """p50/p95 of each step of ``service.related.signals``, the feedback steps marked (+)."""
+    from contextlib import contextmanager
+
+    from litfeed.rank import feedback
+    from litfeed.rank.embeddings import paper_text
+    from litfeed.store import papers as store_papers
+
+    index = related_service._search_index(store, settings)
+    vectors = vector_index(store, settings)
+    steps: dict[str, list[float]] = {}
+
+    @contextmanager
+    def step(name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        steps.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+
+    for seed in seeds:
+        with store.read() as conn:
+            paper = store_papers.find_paper(conn, seed)
+        assert paper is not None
+        text = paper_text(paper)
+        vector = vectors.get(seed)
+        with step("lexical: tantivy MLT, 100"):
+            lexical = index.similar(text, limit=DEPTH, exclude=seed)
+        with step("vectors: seed search, 80"):
+            first = vectors.search(vector, feedback.ROCCHIO_DEPTH, exclude={seed})
+        with step("(+) Rocchio query (80 vectors)"):
+            query = feedback.rocchio(vector, np.stack([vectors.get(p) for p, _ in first]))
+        with step("(+) vectors: Rocchio search, 100"):
+            close = [p for p, _ in vectors.search(query, DEPTH, exclude={seed})]
+        candidates = list(dict.fromkeys(close + [p for p, _ in lexical]))
+        with step("(+) cosine of every candidate"):
+            [float(v @ query) for p in candidates if (v := vectors.find(p)) is not None]
+        with step("(+) RM3 query (10 papers, IDF)"):
+            words = related_service._rm3_query(store, index, text, close[:feedback.RM3_DEPTH])
+        with step("(+) RM3 re-scoring of the candidates"):
+            index.weighted_search(words, limit=len(candidates), among=candidates, exclude=seed,
+                                  title_boost=feedback.RM3_TITLE_BOOST)
+    print(f"\n{'step':<42} {'p50 ms':>7} {'p95 ms':>7}")
+    for name, ms in steps.items():
+        ms.sort()
+        print(f"{name:<42} {ms[len(ms) // 2]:>7.2f} {ms[math.ceil(0.95 * len(ms)) - 1]:>7.2f}")
 
 
 def http_latency(settings: Settings, seeds: list[str], port: int = 8765) -> None:

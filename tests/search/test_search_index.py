@@ -177,6 +177,37 @@ def test_title_outranks_abstract(index: SearchIndex) -> None:
     assert ranked.index("2") < ranked.index("10")
 
 
+def test_weighted_search_rescores_only_the_given_candidates(index: SearchIndex) -> None:
+    weights = {"depression": 1.0, "ketamine": 2.0, "heart": 0.5}
+    every = dict(index.weighted_search(weights, limit=10))
+    assert set(every) == {"1", "2", "4", "5"} and max(every, key=every.__getitem__) == "1"
+    among = dict(index.weighted_search(weights, limit=10, among=["2", "4", "3"], exclude="4"))
+    assert set(among) == {"2"}  # 3 shares no word, 4 is excluded, 1 and 5 are not candidates
+    assert among["2"] == pytest.approx(every["2"])  # restricting never changes a score
+    assert index.weighted_search(weights, limit=10, among=[]) == []
+    assert index.weighted_search({"depression": 0.0}, limit=10) == []
+
+
+def test_weighted_search_title_boost_weighs_titles(index: SearchIndex) -> None:
+    # "heart" is in paper 4's title and abstract, in paper 2's abstract only
+    plain = dict(index.weighted_search({"heart": 1.0}, limit=10))
+    boosted = dict(index.weighted_search({"heart": 1.0}, limit=10, title_boost=3.0))
+    assert boosted["2"] == pytest.approx(plain["2"])
+    assert boosted["4"] > plain["4"]
+
+
+def test_idf_and_similar(index: SearchIndex) -> None:
+    idf = index.idf(["depression", "hippocampus", "absentword"])
+    assert set(idf) == {"depression", "hippocampus"}
+    assert idf["hippocampus"] > idf["depression"]  # rarer, more telling
+    index.add_or_replace([paper("12", "Hippocampus volume", "Hippocampus and depression")])
+    index.commit()
+    assert index.idf(["hippocampus"])["hippocampus"] < idf["hippocampus"]  # not a stale cache
+    similar = [p for p, _ in index.similar("Ketamine trial for major depression", limit=10,
+                                           exclude="1")]
+    assert "1" not in similar and similar[0] in {"2", "5"}
+
+
 def test_sort_by_date_newest_first(index: SearchIndex) -> None:
     # 2021-03-15, 2021 (year only), 2020-01-02, 2019-06
     assert pmids(index, "depression OR heart", sort="date") == ["1", "5", "4", "2"]

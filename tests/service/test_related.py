@@ -148,3 +148,38 @@ def test_api_and_paper_page(store: Store, settings: Settings) -> None:
         assert page.status_code == 200
         assert "Related papers" in page.text and 'href="/papers/2"' in page.text
         assert "shared MeSH: Lithium Compounds" in page.text
+
+
+# A cluster the seed sits at the edge of: ten lithium papers about the kidney. The target
+# is about the kidney effect and never names lithium or any other word of the seed's; the
+# stray shares the seed's rarest word ("tremor") and nothing with the cluster. The keyword
+# embedder cannot tell the two apart (no keyword in either), so only the words decide: the
+# seed's words alone prefer the stray, the seed's and its neighbours' words the target.
+SEED_TEXT = "Lithium maintenance for bipolar disorder: serum levels, hand tremor recorded"
+KIDNEY = "polyuria with nephrogenic diabetes insipidus; urine concentrating ability fell"
+FEEDBACK_CORPUS = [
+    paper("100", "Lithium for bipolar disorder", SEED_TEXT, []),
+    *(paper(str(101 + i), f"Lithium and the kidney, cohort {i}",
+            f"Long-term lithium caused {KIDNEY} in cohort {i}", []) for i in range(10)),
+    paper("120", "Nephrogenic diabetes insipidus", f"Case series: {KIDNEY}", []),
+    paper("121", "Beta blockade study", "Propranolol reduced tremor amplitude", []),
+    # the rest of a library: the cluster's words are not common words
+    *(paper(str(130 + i), f"Insulin pumps, trial {i}",
+            f"Insulin pump therapy lowered HbA1c in trial {i}", []) for i in range(30)),
+]
+
+
+def test_feedback_finds_what_the_seed_alone_misses(store: Store, settings: Settings) -> None:
+    from litfeed.rank import related as fusion
+    from litfeed.service.related import _search_index, signals
+
+    with store.transaction() as conn:
+        sp.apply_batch(conn, list(FEEDBACK_CORPUS))
+    emb.embed_pending(store, settings, embedder=KeywordEmbedder())
+    seed_alone = [p for p, _ in _search_index(store, settings).similar(
+        SEED_TEXT, limit=100, exclude="100")]
+    assert "121" in seed_alone and "120" not in seed_alone
+    lexical = [p for p, _ in signals(store, settings, "100")[0][fusion.LEXICAL]]
+    assert lexical.index("120") < lexical.index("121")
+    order = [r["pmid"] for r in related(store, settings, "100", limit=20)["results"]]
+    assert order.index("120") < order.index("121")

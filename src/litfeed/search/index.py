@@ -27,7 +27,8 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape as html_escape
@@ -54,6 +55,7 @@ from litfeed.search.translate import Translator
 META_FILE = "litfeed-search.json"
 MAX_WINDOW = 10_000  # offset + limit: deeper pages cost memory for nothing a reader uses
 SNIPPET_CHARS = 240
+IDF_CACHE_WORDS = 500_000  # ~50 MB at most; emptied when full
 
 #: relevance (BM25), date (publication, newest first), added (arrival in the store, newest first)
 Sort = Literal["relevance", "date", "added"]
@@ -110,6 +112,8 @@ class SearchIndex:
         self._index = self._open()
         self._translator = Translator(self._schema)
         self._meta_stamp = self._stamp()
+        self._idf: dict[str, float] = {}  # word → IDF (0.0: in no title or abstract)
+        self._idf_docs = -1  # the number of documents the cached IDFs were computed for
 
     # ---------------------------------------------------------- lifecycle
 
@@ -412,26 +416,59 @@ class SearchIndex:
         ``text`` — a "more like this" query built from terms, never from a query string, so
         no word in an abstract can be read as syntax. ``exclude`` (the seed) is left out.
         """
-        words: dict[str, int] = {}
-        for token in text_analyzer().analyze(text):
-            if len(token) > 1 and not token.isdigit():
-                words[token] = words.get(token, 0) + 1
-        if not words or limit <= 0:
-            return []
+        words = word_counts(text)
+        idf = self.idf(words)
+        best = sorted(((tf * idf[w], w) for w, tf in words.items() if w in idf), reverse=True)
+        return self.weighted_search({w: float(words[w]) for _, w in best[:max_terms]},
+                                    limit=limit, exclude=exclude)
+
+    def idf(self, words: Iterable[str]) -> dict[str, float]:
+        """BM25's IDF in this index of each word found in a title or an abstract.
+
+        Cached per word until the number of documents changes (related papers ask for the
+        same few thousand words again and again; an IDF barely moves between commits).
+        """
         searcher = self._searcher()
         total = max(int(searcher.num_docs), 1)
-        weighted = []
-        for word, tf in words.items():
-            df = max(searcher.doc_freq("title", word), searcher.doc_freq("abstract", word))
-            if df:
-                weighted.append((tf * math.log(1 + (total - df + 0.5) / (df + 0.5)), word, tf))
-        weighted.sort(reverse=True)
+        if total != self._idf_docs or len(self._idf) > IDF_CACHE_WORDS:
+            self._idf, self._idf_docs = {}, total
+        cache = self._idf
+        out: dict[str, float] = {}
+        for word in words:
+            value = cache.get(word)
+            if value is None:
+                df = max(searcher.doc_freq("title", word), searcher.doc_freq("abstract", word))
+                value = cache[word] = math.log(1 + (total - df + 0.5) / (df + 0.5)) if df else 0.0
+            if value > 0:
+                out[word] = value
+        return out
+
+    def weighted_search(self, weights: Mapping[str, float], *, limit: int,
+                        among: Collection[str] | None = None,
+                        exclude: str | None = None, title_boost: float = 1.0
+                        ) -> list[tuple[str, float]]:
+        """Papers by the weighted sum of each word's BM25 in title and abstract, best first.
+
+        A bag-of-words query (``weights``: word → boost) built from terms, never parsed.
+        ``among`` restricts the ranking to these PMIDs (a re-scoring of candidates, cheap
+        whatever the query's length: only their postings are visited); ``exclude`` is left out.
+        ``title_boost`` weighs a word's BM25 in the title against its BM25 in the abstract.
+        """
+        boost = {"title": title_boost, "abstract": 1.0}
         clauses = [(Occur.Should, Query.boost_query(
-            Query.term_query(self._schema, name, word), float(tf)))
-            for _, word, tf in weighted[:max_terms] for name in ("title", "abstract")]
-        if not clauses:
+            Query.term_query(self._schema, name, word), float(weight) * boost[name]))
+            for word, weight in weights.items() if weight > 0 for name in ("title", "abstract")]
+        if not clauses or limit <= 0 or (among is not None and not among):
             return []
-        result = searcher.search(Query.boolean_query(clauses), limit + 1, count=False)
+        query = Query.boolean_query(clauses)
+        if among is not None:
+            ids = [int(p) for p in among if p.isdigit()]
+            query = Query.boolean_query([
+                (Occur.Must, query),
+                (Occur.Must, Query.const_score_query(
+                    Query.term_set_query(self._schema, "pmid", ids), 0.0))])
+        searcher = self._searcher()
+        result = searcher.search(query, limit + 1, count=False)
         pmids = searcher.fast_field_values("pmid", [address for _, address in result.hits])
         return [(str(pmid), float(score)) for (score, _), pmid
                 in zip(result.hits, pmids, strict=True) if str(pmid) != exclude][:limit]
@@ -481,6 +518,13 @@ class SearchIndex:
             # Tantivy escapes the text and adds only <b>; keep it that way whatever changes
             out.append(nh3.clean(fragment, tags={"b"}, attributes={}))
         return out
+
+
+def word_counts(text: str) -> dict[str, int]:
+    """How often each word of ``text`` occurs, as the index analyses it (numbers and
+    one-letter words left out: they say little about what a paper is about)."""
+    counts = Counter(text_analyzer().analyze(text))
+    return {word: n for word, n in counts.items() if len(word) > 1 and not word.isdigit()}
 
 
 def _count(result: tantivy.SearchResult) -> int:

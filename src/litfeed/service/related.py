@@ -16,13 +16,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy.engine import Connection
 
 from litfeed.config import Settings
 from litfeed.errors import InvalidInput, NotFound, StorageError
+from litfeed.rank import feedback
 from litfeed.rank import related as fusion
 from litfeed.rank.embeddings import paper_text
-from litfeed.search.index import SearchIndex
+from litfeed.rank.vectors import VectorIndex
+from litfeed.search.index import SearchIndex, word_counts
 from litfeed.service.embeddings import vector_index
 from litfeed.service.search import index_is_current, open_index, sync_index
 from litfeed.store import Store
@@ -30,7 +33,8 @@ from litfeed.store import papers as store_papers
 from litfeed.store import related as store_related
 
 MAX_LIMIT = 100
-#: how deep each signal's list goes: fusion needs candidates beyond the ones it keeps
+#: how deep each signal's list goes: every signal scores the union of the lists, so even at
+#: limit=100 the fusion has more candidates than it keeps (200 each measured no better)
 DEPTH = 100
 _indexes: dict[Path, SearchIndex] = {}
 _lock = threading.Lock()
@@ -64,9 +68,37 @@ def _search_index(store: Store, settings: Settings) -> SearchIndex:
     return index
 
 
+def _rocchio_query(vectors: VectorIndex, pmid: str, depth: int
+                   ) -> tuple[np.ndarray, list[tuple[str, float]]] | None:
+    """The seed's embedding query (its vector moved towards the centroid of its best
+    neighbours) and the neighbours of that query with their cosines, best first; None
+    without a seed vector."""
+    vector = vectors.find(pmid)
+    if vector is None:
+        return None
+    first = vectors.search(vector, feedback.ROCCHIO_DEPTH, exclude={pmid})
+    close = [v for p, _ in first if (v := vectors.find(p)) is not None]
+    query = feedback.rocchio(vector, np.stack(close)) if close else vector
+    return query, vectors.search(query, depth, exclude={pmid})
+
+
+def _rm3_query(store: Store, index: SearchIndex, text: str, close: Sequence[str]
+               ) -> dict[str, float]:
+    """Word → boost: the seed's words and those its ``close`` neighbours share (RM3)."""
+    with store.read() as conn:
+        papers = store_papers.get_papers(conn, list(close))
+    counts = [word_counts(paper_text(papers[p])) for p in close if p in papers]
+    return feedback.rm3(word_counts(text), counts, index.idf({w for c in counts for w in c}))
+
+
 def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
             ) -> tuple[dict[str, Sequence[tuple[str, float]]], dict[str, list[str]]]:
-    """Each signal's neighbours of ``pmid`` (best first) and the major topics each shares.
+    """Each signal's scores of every candidate (best first) and the major topics each shares.
+
+    Candidates are the seed's neighbours by embedding (after Rocchio feedback), by its own
+    words (Tantivy "more like this") and by shared major MeSH topics, ``depth`` of each. Every
+    signal then scores every candidate: cosine to the embedding query, BM25 of the RM3 query
+    (its words plus its best neighbours' words), the summed IDF of the shared topics.
 
     :raise NotFound: no stored paper has this PMID.
     """
@@ -77,15 +109,25 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
         topics = store_related.major_topics(conn, pmid)
         mesh_hits, shared = store_related.papers_sharing_topics(
             conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1)
-    found: dict[str, Sequence[tuple[str, float]]] = {
-        fusion.MESH: [h for h in mesh_hits if h[0] != pmid][:depth]}
-    vectors = vector_index(store, settings)
-    vector = vectors.find(pmid)
-    if vector is not None:
-        found[fusion.EMBEDDING] = vectors.search(vector, depth, exclude={pmid})
+    mesh = [h for h in mesh_hits if h[0] != pmid][:depth]
     text = paper_text(seed)
-    found[fusion.LEXICAL] = _search_index(store, settings).similar(text, limit=depth,
-                                                                  exclude=pmid)
+    index = _search_index(store, settings)
+    lexical = [p for p, _ in index.similar(text, limit=depth, exclude=pmid)]
+    vectors = vector_index(store, settings)
+    embedded = _rocchio_query(vectors, pmid, depth)
+    close = [p for p, _ in embedded[1]] if embedded is not None else lexical
+    candidates = list(dict.fromkeys([*close, *lexical, *(p for p, _ in mesh)]))
+    found: dict[str, Sequence[tuple[str, float]]] = {fusion.MESH: mesh}
+    if embedded is not None:
+        query, cosines = embedded[0], dict(embedded[1])
+        for p in candidates:  # the other signals' candidates: their cosine to the query too
+            if p not in cosines and (v := vectors.find(p)) is not None:
+                cosines[p] = float(v @ query)
+        found[fusion.EMBEDDING] = sorted(cosines.items(), key=lambda hit: (-hit[1], hit[0]))
+    words = _rm3_query(store, index, text, close[:feedback.RM3_DEPTH])
+    found[fusion.LEXICAL] = index.weighted_search(
+        words, limit=len(candidates), among=candidates, exclude=pmid,
+        title_boost=feedback.RM3_TITLE_BOOST)
     return found, shared
 
 
@@ -98,7 +140,7 @@ def related(store: Store, settings: Settings, pmid: str, limit: int = 10, *,
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit={limit}; expected 1 to {MAX_LIMIT}")
-    found, shared = signals(store, settings, pmid, depth=max(DEPTH, 2 * limit))
+    found, shared = signals(store, settings, pmid)
     ranked = fusion.rank(found, limit=limit + 20, exclude={pmid}, weights=weights,
                          shared_mesh=shared)
     with store.read() as conn:
