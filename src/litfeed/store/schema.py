@@ -188,6 +188,18 @@ embeddings = Table(
     Column("vector", LargeBinary, nullable=False),  # float32 little-endian
 )
 
+# an append-only log of vector writes, which in-RAM vector indexes follow by sequence number
+# (as the search index follows paper_changes), so a million-vector index catches up with the
+# few vectors written since it was saved instead of being rebuilt
+embedding_changes = Table(
+    "embedding_changes",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("pmid", String(20), nullable=False),
+    Column("model", String(100), nullable=False),
+)
+
 # --- people -------------------------------------------------------------------------------------
 
 users = Table(

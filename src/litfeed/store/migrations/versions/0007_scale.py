@@ -1,0 +1,31 @@
+"""embedding_changes: the log of vector writes that vector indexes follow
+
+Revision ID: 0007_scale
+Revises: 0006_library_io
+Create Date: 2026-11-28 10:00:00
+
+Existing vectors are not logged: an index saved before this revision has no log position and
+is rebuilt once from the embeddings table.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007_scale'
+down_revision = '0006_library_io'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'embedding_changes',
+        sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
+                  autoincrement=True, nullable=False),
+        sa.Column('pmid', sa.String(length=20), nullable=False),
+        sa.Column('model', sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint('seq'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('embedding_changes')
