@@ -18,6 +18,7 @@ nothing learned from them is kept: the specialty model is cached by the settings
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -54,6 +55,7 @@ POOL_SYNC_S = 1.0  # a pool that builds faster than this is rebuilt as soon as i
 POOL_REFRESH_S = 60.0  # a slower one at most this often, on a thread
 MAX_MODELS = 256  # readers' models kept per process (one float per pool paper each)
 MAX_HEADS = 4  # ranked heads kept per model (one per `since` asked for)
+_pool_tokens = itertools.count(1)
 
 
 @dataclass
@@ -65,6 +67,7 @@ class _Pool:
     generation: tuple[int, int]  # (instance, generation) of the vector index it was built from
     built_at: float = 0.0
     build_s: float = 0.0
+    token: int = field(default_factory=lambda: next(_pool_tokens))  # tells pools apart
 
 
 @dataclass
@@ -77,6 +80,7 @@ class _Trained:
     #: rows that pass the filters, ranked by the full model
     heads: dict[str | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict)
+    hidden: set[str] | None = None  # papers reacted to or saved (personal models only)
 
 
 _pools: dict[str, _Pool] = {}
@@ -315,25 +319,26 @@ def _remember(cache: OrderedDict[Any, _Trained], key: Any, trained: _Trained) ->
 
 
 def _trained(store: Store, settings: Settings, user_id: int, pool: _Pool,
-             prefs: dict[str, Any], embedder: Embedder | None) -> tuple[_Trained, set[str]]:
+             prefs: dict[str, Any], embedder: Embedder | None) -> _Trained:
+    """The reader's model for this pool, trained now if their signals or settings changed."""
     global last_training_ms
     personal = prefs["personalization"]
     prefs_key = orjson.dumps(prefs, option=orjson.OPT_SORT_KEYS)
-    positives, negatives, hidden = _signals(store, user_id, personal)
     if personal:
         with store.read() as conn:
             signature = store_feed.signal_signature(conn, user_id)
         cache: OrderedDict[Any, _Trained] = _models
         cache_key: Any = (store.url, user_id)
-        key: tuple[Any, ...] = (id(pool), signature, prefs_key)
+        key: tuple[Any, ...] = (pool.token, signature, prefs_key)
     else:  # no history in the model: readers with the same settings share it
-        cache, cache_key, key = _cold, (store.url, prefs_key), (id(pool), prefs_key)
+        cache, cache_key, key = _cold, (store.url, prefs_key), (pool.token, prefs_key)
     cached = cache.get(cache_key)
     if cached is not None and cached.key == key:
         with _lock:
             if cache_key in cache:
                 cache.move_to_end(cache_key)
-        return cached, hidden
+        return cached
+    positives, negatives, hidden = _signals(store, user_id, personal)
     start = time.perf_counter()
     vectors, topics = _profile(prefs, embedder, settings, pool.cands.vectors.shape[1])
     signals = model.Signals(positives=positives, negatives=negatives, profile_vectors=vectors,
@@ -341,10 +346,11 @@ def _trained(store: Store, settings: Settings, user_id: int, pool: _Pool,
     fitted = model.train(pool.cands, signals)
     scored = model.first_pass(fitted, pool.cands)
     trained = _Trained(key=key, model=fitted, scored=scored,
-                       training_ms=(time.perf_counter() - start) * 1000)
+                       training_ms=(time.perf_counter() - start) * 1000,
+                       hidden=hidden if personal else None)
     last_training_ms = trained.training_ms
     _remember(cache, cache_key, trained)
-    return trained, hidden
+    return trained
 
 
 # --- the feed ------------------------------------------------------------------------------------
@@ -384,10 +390,12 @@ def feed_for(store: Store, settings: Settings, user: User, limit: int = 20,
     floor = parse_since(since)
     pool = _pool(store, settings)
     prefs = get_settings(store, user.id)
-    trained, hidden = _trained(store, settings, user.id, pool, prefs, embedder)
+    trained = _trained(store, settings, user.id, pool, prefs, embedder)
     cands = pool.cands
     head = trained.heads.get(floor) if prefs["personalization"] else None
     if head is None:
+        hidden = trained.hidden if trained.hidden is not None \
+            else _signals(store, user.id, False)[2]
         head = _head(pool, trained, floor, hidden)
         if prefs["personalization"]:  # hidden papers are history: kept only when it may be
             if len(trained.heads) >= MAX_HEADS:
