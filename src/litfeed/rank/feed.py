@@ -52,7 +52,7 @@ LEXICAL_C = 10.0
 KNN_K = 5
 MAX_KNN_LABELS = 1000  # most recent labels in the kNN vote and lexical part (bounded work)
 RERANK = 2000  # rows of a request that get the second pass (after the pool-wide first pass)
-STATS_SAMPLE = 4096  # pool rows that fix the scale of the second-pass components
+STATS_SAMPLE = 2048  # pool rows that fix the scale of the second-pass components
 FUSION = {"centroid": 1.0, "logreg": 1.0, "knn": 0.25, "lexical": 0.15, "lexlr": 0.0,
           "topics": 0.5, "profile": 1.0, "cold_topics": 2.0}
 
@@ -241,7 +241,10 @@ class Scored:
     first: np.ndarray  # first-pass fused score of every pool row
     stats: dict[str, tuple[float, float]]  # second-pass component -> (mean, std) on the sample
     near_vectors: np.ndarray  # unit vectors of model.near_pos then model.near_neg
-    lex_pos_t: np.ndarray | sparse.csr_matrix | None = None  # lexical rows of near_pos, as columns
+    #: the vocabulary columns the labelled papers use, and their lexical rows over just those
+    #: columns, transposed (a candidate's other words cannot add to a dot product with them)
+    lex_cols: np.ndarray | None = None
+    lex_pos_t: np.ndarray | sparse.csr_matrix | None = None
     lex_neg_t: np.ndarray | sparse.csr_matrix | None = None
 
 
@@ -250,14 +253,16 @@ def _z_with(values: np.ndarray, stats: tuple[float, float]) -> np.ndarray:
     return (values - mean) / std if std > 1e-9 else np.zeros_like(values)
 
 
-def _columns(rows: sparse.csr_matrix | None) -> np.ndarray | sparse.csr_matrix | None:
-    """``rows.T``, dense when small (sparse x dense is far cheaper than sparse x sparse over a
-    large vocabulary), sparse when a dense copy would be large (hundreds of labels)."""
+def _columns(rows: sparse.csr_matrix | None, cols: np.ndarray
+             ) -> np.ndarray | sparse.csr_matrix | None:
+    """``rows[:, cols].T``: dense when small (sparse x dense is the cheapest product), sparse
+    when a dense copy would be large (hundreds of labels over a wide vocabulary)."""
     if rows is None:
         return None
-    if rows.shape[0] * rows.shape[1] <= 8_000_000:
-        return rows.T.toarray()
-    return rows.T.tocsr()
+    narrow = rows[:, cols]
+    if narrow.shape[0] * narrow.shape[1] <= 4_000_000:
+        return narrow.T.toarray()
+    return narrow.T.tocsr()
 
 
 def _product(lex: sparse.csr_matrix, columns: np.ndarray | sparse.csr_matrix) -> np.ndarray:
@@ -283,7 +288,7 @@ def _second_parts(model: FeedModel, cands: Candidates, scored: Scored, rows: np.
         knn = (np.maximum(sims, 0) ** 2 * signs).sum(axis=1)
     parts["knn"] = knn + 0.5 * _top_mean(pos_sims, 2)
     if scored.lex_pos_t is not None and cands.lexical is not None and FUSION["lexical"]:
-        lex = cands.lexical[rows]
+        lex = cands.lexical[rows][:, scored.lex_cols]
         lexical = _top_mean(_product(lex, scored.lex_pos_t), 2)
         if scored.lex_neg_t is not None:
             lexical = lexical - 0.5 * _top_mean(_product(lex, scored.lex_neg_t), 2)
@@ -309,8 +314,13 @@ def first_pass(model: FeedModel, cands: Candidates, *, seed: int = 0) -> Scored:
             first += FUSION["logreg"] * _z(products[:, 1])
         if model.lex_coef is not None and cands.lexical is not None:
             first += FUSION["lexlr"] * _z(np.asarray(cands.lexical @ model.lex_coef).ravel())
-        scored.lex_pos_t = _columns(model.lex_pos)
-        scored.lex_neg_t = _columns(model.lex_neg)
+        if model.lex_pos is not None:
+            used = [model.lex_pos.indices]
+            if model.lex_neg is not None:
+                used.append(model.lex_neg.indices)
+            scored.lex_cols = np.unique(np.concatenate(used))
+            scored.lex_pos_t = _columns(model.lex_pos, scored.lex_cols)
+            scored.lex_neg_t = _columns(model.lex_neg, scored.lex_cols)
         sample = (np.arange(n) if n <= STATS_SAMPLE else
                   np.sort(np.random.default_rng(seed).choice(n, STATS_SAMPLE, replace=False)))
         parts, _ = _second_parts(model, cands, scored, sample)

@@ -4,8 +4,8 @@ The candidate pool (every paper with a stored vector: unit vectors, tf-idf rows,
 dates, retraction flags) is built once per process and rebuilt when the vector index has moved
 on: at once when that is quick, else on a thread at most every ``POOL_REFRESH_S`` (or five
 times its build time) while the old pool serves (at a million papers a build takes minutes).
-Results are checked against the store, so a paper deleted or retracted since the pool was
-built never shows.
+Deletions and retractions reach a pool at once all the same: each request applies the
+``paper_changes`` logged since (usually none) to its flags, so such a paper never shows.
 
 Each reader's model is cached per process (the ``MAX_MODELS`` most recently used) and retrained
 when their reactions, saves or feed settings change (``last_training_ms`` says how long that
@@ -42,7 +42,6 @@ from litfeed.service.embeddings import default_embedder, vector_index
 from litfeed.store import Store
 from litfeed.store import feed as store_feed
 from litfeed.store import papers as store_papers
-from litfeed.store import related as store_related
 from litfeed.store.clock import now as utc_now
 
 log = logging.getLogger(__name__)
@@ -62,12 +61,14 @@ _pool_tokens = itertools.count(1)
 class _Pool:
     cands: model.Candidates
     published: np.ndarray  # YYYYMMDD as an integer, end of the stated period
-    retracted: np.ndarray
+    blocked: np.ndarray  # retracted or deleted: never recommended
     titles_lower: list[str]
     generation: tuple[int, int]  # (instance, generation) of the vector index it was built from
     built_at: float = 0.0
     build_s: float = 0.0
     token: int = field(default_factory=lambda: next(_pool_tokens))  # tells pools apart
+    seq: int = 0  # the paper_changes entry the flags reflect
+    epoch: int = 0  # bumped when flags change: ranked heads are then stale
 
 
 @dataclass
@@ -76,9 +77,9 @@ class _Trained:
     model: model.FeedModel
     training_ms: float
     scored: Scored
-    #: floor -> (rows, fused scores, best like row), best first: the RERANK best first-pass
-    #: rows that pass the filters, ranked by the full model
-    heads: dict[str | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+    #: (floor, pool epoch) -> (rows, fused scores, best like row), best first: the RERANK
+    #: best first-pass rows that pass the filters, ranked by the full model
+    heads: dict[tuple[str | None, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict)
     hidden: set[str] | None = None  # papers reacted to or saved (personal models only)
 
@@ -194,6 +195,8 @@ def _topics(paper: Paper) -> frozenset[str]:
 
 def _build_pool(store: Store, settings: Settings) -> _Pool:
     start = time.perf_counter()
+    with store.read() as conn:  # before the rows: changes made during the build are replayed
+        seq = store_feed.change_head(conn)
     index = vector_index(store, settings)
     generation = (index.instance, index.generation)
     all_pmids, matrix = index.snapshot()
@@ -223,7 +226,7 @@ def _build_pool(store: Store, settings: Settings) -> _Pool:
     return _Pool(cands=cands,
                  published=np.array([_period_end(rows[p].published, rows[p].year)
                                      for p in pmids], dtype=np.int64),
-                 retracted=np.array([rows[p].retracted for p in pmids], dtype=bool),
+                 blocked=np.array([rows[p].retracted for p in pmids], dtype=bool), seq=seq,
                  titles_lower=[t.lower() for t in titles], generation=generation,
                  built_at=time.monotonic(), build_s=time.perf_counter() - start)
 
@@ -392,7 +395,9 @@ def feed_for(store: Store, settings: Settings, user: User, limit: int = 20,
     prefs = get_settings(store, user.id)
     trained = _trained(store, settings, user.id, pool, prefs, embedder)
     cands = pool.cands
-    head = trained.heads.get(floor) if prefs["personalization"] else None
+    _follow_changes(store, pool)
+    head_key = (floor, pool.epoch)
+    head = trained.heads.get(head_key) if prefs["personalization"] else None
     if head is None:
         hidden = trained.hidden if trained.hidden is not None \
             else _signals(store, user.id, False)[2]
@@ -400,13 +405,12 @@ def feed_for(store: Store, settings: Settings, user: User, limit: int = 20,
         if prefs["personalization"]:  # hidden papers are history: kept only when it may be
             if len(trained.heads) >= MAX_HEADS:
                 trained.heads.clear()
-            trained.heads[floor] = head
+            trained.heads[head_key] = head
     rows, scores, best = head
     if trained.model.muted and len(rows):
         keep = ~model.muted_rows(trained.model, cands, pool.titles_lower, rows)
         rows, scores, best = rows[keep], scores[keep], best[keep]
     head_size = max(3 * limit, 100)
-    rows, scores, best = _live(store, pool, rows, scores, best, 2 * head_size)
     if not len(rows):
         return {"user": user.email, "results": []}
     top = np.arange(min(len(rows), head_size))  # the head is sorted best first
@@ -423,16 +427,23 @@ def feed_for(store: Store, settings: Settings, user: User, limit: int = 20,
     return {"user": user.email, "results": results}
 
 
-def _live(store: Store, pool: _Pool, rows: np.ndarray, scores: np.ndarray, best: np.ndarray,
-          depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Drop, among the first ``depth`` rows, papers deleted or retracted since the pool was
-    built (one query; rows further down are what a page never reaches)."""
-    pmids = [pool.cands.pmids[r] for r in rows[:depth]]
+def _follow_changes(store: Store, pool: _Pool) -> None:
+    """Apply the papers changed since the pool's flags were set: a deleted or retracted paper
+    is blocked, an un-retracted one unblocked (its vector, if new, comes with the next pool)."""
     with store.read() as conn:
-        live = store_related.live_candidates(conn, pmids)
-    ok = np.ones(len(rows), dtype=bool)
-    ok[:len(pmids)] = [p in live and not live[p].retracted for p in pmids]
-    return rows[ok], scores[ok], best[ok]
+        head = store_feed.change_head(conn)
+        if head <= pool.seq:
+            return
+        changed = store_feed.changed_since(conn, pool.seq, head)
+        rows = [(r, p) for p in changed if (r := pool.cands.rows.get(p)) is not None]
+        flags = store_feed.retraction_flags(conn, [p for _, p in rows])
+    with _lock:
+        if head <= pool.seq:
+            return
+        for row, pmid in rows:
+            pool.blocked[row] = flags.get(pmid, True)  # gone counts as blocked
+        pool.seq = head
+        pool.epoch += 1
 
 
 def _head(pool: _Pool, trained: _Trained, floor: str | None, hidden: set[str]
@@ -440,7 +451,7 @@ def _head(pool: _Pool, trained: _Trained, floor: str | None, hidden: set[str]
     """The rows that pass the filters, best first: the ``RERANK`` best by the first pass,
     ranked by the full model (newest first when nothing is known about the reader)."""
     cands = pool.cands
-    keep = ~pool.retracted
+    keep = ~pool.blocked
     if floor is not None:
         keep &= pool.published >= int(floor.replace("-", ""))
     for pmid in hidden:
