@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from factories import add_papers
@@ -162,3 +163,25 @@ def test_a_paper_deleted_after_the_pool_was_built_never_shows(
     apply(store, [Deletion(before[0]), topical_paper(before[1], "cardio", 1, retracted=True)])
     after = [r["pmid"] for r in _feed(store, settings, reader, limit=5, since="all")]
     assert before[0] not in after and before[1] not in after and len(after) == 5
+
+
+def test_a_pool_read_in_chunks_with_a_sampled_vocabulary_ranks_the_same(
+        store: Store, settings: Settings, reader: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    topics = corpus(store, settings)
+    library.react(store, reader.id, topics["psych"][0], "like")
+    whole = feed_service._pool(store, settings)
+    expected = {r["pmid"] for r in _feed(store, settings, reader, limit=9, since="all")}
+    monkeypatch.setattr(feed_service, "LEXICAL_SAMPLE", 12)  # as if the store were huge
+    monkeypatch.setattr(feed_service, "POOL_CHUNK", 7)
+    pool = feed_service._build_pool(store, settings)
+    cands = pool.cands
+    assert cands.pmids == whole.cands.pmids and cands.titles == whole.cands.titles
+    assert cands.lexical is not None and cands.lexical.shape[0] == len(cands.pmids)
+    for row in (0, 13, len(cands.pmids) - 1):
+        assert sorted(cands.topics_of(row)) == sorted(whole.cands.topics_of(row))
+    assert np.array_equal(pool.published, whole.published)
+    with feed_service._lock:
+        feed_service._pools[store.url] = pool
+    feed_service._models.clear()
+    chunked = {r["pmid"] for r in _feed(store, settings, reader, limit=9, since="all")}
+    assert chunked == expected == set(topics["psych"][1:])

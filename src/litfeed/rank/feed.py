@@ -63,7 +63,9 @@ class Candidates:
 
     ``vectors`` are unit rows; ``lexical`` an L2-normalised tf-idf matrix (or None to skip the
     lexical component); ``topics`` the MeSH descriptors, journal and followed-author keys of
-    each paper, lower-cased (empty when the record has none).
+    each paper, lower-cased (empty when the record has none). The topics are kept only as
+    ``topic_matrix`` (paper x key, over ``topic_vocab``): a million frozensets of strings
+    would take gigabytes. A caller may pass the matrix and vocabulary instead of ``topics``.
     """
 
     pmids: list[str]
@@ -74,6 +76,7 @@ class Candidates:
     rows: dict[str, int] = field(default_factory=dict)
     topic_vocab: dict[str, int] = field(default_factory=dict)
     topic_matrix: sparse.csr_matrix | None = None
+    topic_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.rows:
@@ -87,6 +90,18 @@ class Candidates:
             self.topic_matrix = sparse.csr_matrix(
                 (np.ones(len(indices), dtype=np.float32), indices, indptr),
                 shape=(len(self.topics), max(len(self.topic_vocab), 1)))
+        self.topics = []
+        if self.topic_vocab and not self.topic_names:
+            self.topic_names = [""] * len(self.topic_vocab)
+            for key, col in self.topic_vocab.items():
+                self.topic_names[col] = key
+
+    def topics_of(self, row: int) -> list[str]:
+        """The topic keys of one paper."""
+        if self.topic_matrix is None:
+            return []
+        m = self.topic_matrix
+        return [self.topic_names[c] for c in m.indices[m.indptr[row]:m.indptr[row + 1]]]
 
 
 @dataclass(frozen=True)
@@ -192,14 +207,13 @@ def train(cands: Candidates, signals: Signals, *, seed: int = 0) -> FeedModel:
     labels = dict(signals.profile_topics)
     for key in signals.profile_topics:
         topic_weights[key] += 1.0
-    if cands.topics:
-        for r in pos:
-            for t in cands.topics[r]:
-                topic_weights[t] += 1.0
-                labels.setdefault(t, t.split(":", 1)[-1])
-        for r, weight in negs:
-            for t in cands.topics[r]:
-                topic_weights[t] -= 0.5 * weight
+    for r in pos:
+        for t in cands.topics_of(r):
+            topic_weights[t] += 1.0
+            labels.setdefault(t, t.split(":", 1)[-1])
+    for r, weight in negs:
+        for t in cands.topics_of(r):
+            topic_weights[t] -= 0.5 * weight
     return FeedModel(pos=pos, neg=neg, neg_weight=neg_w, coef=coef, intercept=intercept,
                      lex_coef=lex_coef,
                      lex_pos=lex_pos, lex_neg=lex_neg,
@@ -357,15 +371,14 @@ def score(model: FeedModel, cands: Candidates, rows: np.ndarray,
     return rerank(model, cands, first_pass(model, cands), rows)
 
 
-def muted_rows(model: FeedModel, cands: Candidates, titles_lower: list[str],
-               rows: np.ndarray) -> np.ndarray:
+def muted_rows(model: FeedModel, cands: Candidates, rows: np.ndarray) -> np.ndarray:
     """A mask of ``rows`` that match a muted topic (MeSH descriptor or words in the title)."""
     if not model.muted:
         return np.zeros(len(rows), dtype=bool)
     out = np.zeros(len(rows), dtype=bool)
     for i, r in enumerate(rows):
-        topics = cands.topics[r] if cands.topics else frozenset()
-        title = titles_lower[r]
+        topics = cands.topics_of(r)
+        title = cands.titles[r].lower()
         out[i] = any(m in title or f"mesh:{m}" in topics for m in model.muted)
     return out
 
@@ -406,8 +419,7 @@ def because(model: FeedModel, cands: Candidates, row: int, best_pos: int = -1, *
                 title = cands.titles[model.near_pos[j]]
                 short = title if len(title) <= 90 else title[:87] + "…"
                 reasons.append(f"like: {short}")
-    shared = [t for t in (cands.topics[row] if cands.topics else ())
-              if model.topic_weights.get(t, 0.0) > 0]
+    shared = [t for t in cands.topics_of(row) if model.topic_weights.get(t, 0.0) > 0]
     shared.sort(key=lambda t: -model.topic_weights[t])
     for t in shared[:3]:
         reasons.append(f"topic: {model.topic_labels.get(t, t.split(':', 1)[-1])}")

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import random
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from litfeed.config import Settings
@@ -55,6 +58,8 @@ POOL_REFRESH_S = 60.0  # a slower one at most this often, on a thread
 MAX_MODELS = 256  # readers' models kept per process (one float per pool paper each)
 MAX_HEADS = 4  # ranked heads kept per model (one per `since` asked for)
 _pool_tokens = itertools.count(1)
+LEXICAL_SAMPLE = 50_000  # papers the tf-idf vocabulary is fitted on, beyond which it is fixed
+POOL_CHUNK = 5_000  # papers read from the store at a time while building the pool
 
 
 @dataclass
@@ -62,7 +67,6 @@ class _Pool:
     cands: model.Candidates
     published: np.ndarray  # YYYYMMDD as an integer, end of the stated period
     blocked: np.ndarray  # retracted or deleted: never recommended
-    titles_lower: list[str]
     generation: tuple[int, int]  # (instance, generation) of the vector index it was built from
     built_at: float = 0.0
     build_s: float = 0.0
@@ -193,41 +197,87 @@ def _topics(paper: Paper) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=200_000,
+                           stop_words="english", dtype=np.float32)
+
+
+def _fitted_on_sample(store: Store, pmids: list[str]) -> TfidfVectorizer | None:
+    """A vectorizer whose vocabulary and IDF come from ``LEXICAL_SAMPLE`` random papers: a
+    million abstracts' bigrams would need gigabytes just to count, and IDF settles long
+    before."""
+    sample = sorted(random.Random(0).sample(pmids, LEXICAL_SAMPLE))
+    texts = []
+    for start in range(0, len(sample), POOL_CHUNK):
+        with store.read() as conn:
+            texts += [paper_text(Paper.from_doc(orjson.loads(r.doc))) for r in
+                      store_feed.candidate_rows(conn, sample[start:start + POOL_CHUNK])]
+    try:
+        return _vectorizer().fit(texts)
+    except ValueError:  # no term occurs twice
+        return None
+
+
 def _build_pool(store: Store, settings: Settings) -> _Pool:
+    """Every embedded paper, read from the store a chunk at a time (at a million papers the
+    documents are gigabytes: only titles, dates, flags, topic ids and tf-idf rows are kept)."""
     start = time.perf_counter()
     with store.read() as conn:  # before the rows: changes made during the build are replayed
         seq = store_feed.change_head(conn)
     index = vector_index(store, settings)
     generation = (index.instance, index.generation)
     all_pmids, matrix = index.snapshot()
-    with store.read() as conn:
-        rows = {r.pmid: r for r in store_feed.candidate_rows(conn, all_pmids)}
-    if len(rows) == len(all_pmids):
-        pmids, vectors = all_pmids, matrix  # the index's own matrix: no copy
-    else:
-        keep = [i for i, p in enumerate(all_pmids) if p in rows]
-        pmids = [all_pmids[i] for i in keep]
-        vectors = (matrix[keep] if keep
-                   else np.zeros((0, index.dim), dtype=np.float32))
-    papers = [Paper.from_doc(orjson.loads(rows[p].doc)) for p in pmids]
-    texts = [paper_text(p) for p in papers]
+    large = len(all_pmids) > LEXICAL_SAMPLE
+    vectorizer = _fitted_on_sample(store, all_pmids) if large else None
+    kept: list[int] = []
+    titles: list[str] = []
+    published: list[int] = []
+    blocked: list[bool] = []
+    texts: list[str] = []  # small pools: every text, fitted at the end as before
+    lex_chunks: list[sparse.csr_matrix] = []
+    vocab: dict[str, int] = {}
+    topic_ids = array("i")
+    indptr = array("q", [0])
+    for first in range(0, len(all_pmids), POOL_CHUNK):
+        chunk = all_pmids[first:first + POOL_CHUNK]
+        with store.read() as conn:
+            rows = {r.pmid: r for r in store_feed.candidate_rows(conn, chunk)}
+        chunk_texts = []
+        for offset, pmid in enumerate(chunk):
+            row = rows.get(pmid)
+            if row is None:  # deleted since the index was read
+                continue
+            paper = Paper.from_doc(orjson.loads(row.doc))
+            kept.append(first + offset)
+            titles.append(paper.title)
+            published.append(_period_end(row.published, row.year))
+            blocked.append(row.retracted)
+            chunk_texts.append(paper_text(paper))
+            topic_ids.extend(vocab.setdefault(key, len(vocab)) for key in _topics(paper))
+            indptr.append(len(topic_ids))
+        if vectorizer is not None:
+            lex_chunks.append(vectorizer.transform(chunk_texts).tocsr())
+        elif not large:
+            texts += chunk_texts
     lexical = None
-    if len(texts) >= 2:
-        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2,
-                                     max_features=200_000, stop_words="english",
-                                     dtype=np.float32)
+    if lex_chunks:
+        lexical = sparse.vstack(lex_chunks, format="csr")
+    elif len(texts) >= 2:
         try:
-            lexical = vectorizer.fit_transform(texts).tocsr()
+            lexical = _vectorizer().fit_transform(texts).tocsr()
         except ValueError:  # no term occurs twice: a toy corpus
             lexical = None
-    titles = [p.title for p in papers]
+    if len(kept) == len(all_pmids):
+        pmids, vectors = all_pmids, matrix  # the index's own matrix: no copy
+    else:
+        pmids, vectors = [all_pmids[i] for i in kept], matrix[kept]
+    topic_matrix = sparse.csr_matrix(
+        (np.ones(len(topic_ids), dtype=np.float32), np.frombuffer(topic_ids, dtype=np.int32),
+         np.frombuffer(indptr, dtype=np.int64)), shape=(len(pmids), max(len(vocab), 1)))
     cands = model.Candidates(pmids=pmids, vectors=vectors, titles=titles, lexical=lexical,
-                             topics=[_topics(p) for p in papers])
-    return _Pool(cands=cands,
-                 published=np.array([_period_end(rows[p].published, rows[p].year)
-                                     for p in pmids], dtype=np.int64),
-                 blocked=np.array([rows[p].retracted for p in pmids], dtype=bool), seq=seq,
-                 titles_lower=[t.lower() for t in titles], generation=generation,
+                             topic_vocab=vocab, topic_matrix=topic_matrix)
+    return _Pool(cands=cands, published=np.array(published, dtype=np.int64),
+                 blocked=np.array(blocked, dtype=bool), seq=seq, generation=generation,
                  built_at=time.monotonic(), build_s=time.perf_counter() - start)
 
 
@@ -408,7 +458,7 @@ def feed_for(store: Store, settings: Settings, user: User, limit: int = 20,
             trained.heads[head_key] = head
     rows, scores, best = head
     if trained.model.muted and len(rows):
-        keep = ~model.muted_rows(trained.model, cands, pool.titles_lower, rows)
+        keep = ~model.muted_rows(trained.model, cands, rows)
         rows, scores, best = rows[keep], scores[keep], best[keep]
     head_size = max(3 * limit, 100)
     if not len(rows):
