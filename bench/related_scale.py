@@ -159,7 +159,10 @@ def measure_steps(store: Store, settings: Settings, seeds: list[str]) -> None:
         with store.read() as conn:
             topics = store_related.major_topics(conn, seed)
             total = related_service._corpus_size(store, conn)
-            hits, _ = store_related.papers_sharing_topics(conn, topics, limit=101, total=total)
+            others = {p for name in (fusion.EMBEDDING, fusion.LEXICAL)
+                      for p, _ in lists[seed].get(name, [])}
+            hits, _ = store_related.papers_sharing_topics(conn, topics, limit=101, total=total,
+                                                          among=others)
         lists[seed][fusion.MESH] = hits
 
     def vectors(seed: str) -> None:
@@ -181,9 +184,9 @@ def measure_steps(store: Store, settings: Settings, seeds: list[str]) -> None:
 
     steps: list[tuple[str, Callable[[str], object]]] = [
         ("store: find_paper (the seed)", find),
-        ("MeSH: major topics + papers sharing them", mesh),
         ("vectors: VectorIndex.search, k=100", vectors),
         ("lexical: SearchIndex.similar, 100", lexical),
+        ("MeSH: major topics + papers sharing them", mesh),
         ("fusion: rank.related.rank", fuse),
         ("store: live_candidates (30)", live),
         ("service.related(limit=10), all of the above",

@@ -74,11 +74,7 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
         seed = store_papers.find_paper(conn, pmid)
         if seed is None:
             raise NotFound(f"no paper with PMID {pmid}")
-        topics = store_related.major_topics(conn, pmid)
-        mesh_hits, shared = store_related.papers_sharing_topics(
-            conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1)
-    found: dict[str, Sequence[tuple[str, float]]] = {
-        fusion.MESH: [h for h in mesh_hits if h[0] != pmid][:depth]}
+    found: dict[str, Sequence[tuple[str, float]]] = {}
     vectors = vector_index(store, settings)
     vector = vectors.find(pmid)
     if vector is not None:
@@ -86,6 +82,15 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
     text = paper_text(seed)
     found[fusion.LEXICAL] = _search_index(store, settings).similar(text, limit=depth,
                                                                   exclude=pmid)
+    # last, so the shared topics are fetched for the other signals' candidates only (every
+    # paper sharing a topic can be tens of thousands at a million papers)
+    others = {p for hits in found.values() for p, _ in hits}
+    with store.read() as conn:
+        topics = store_related.major_topics(conn, pmid)
+        mesh_hits, shared = store_related.papers_sharing_topics(
+            conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1,
+            among=others)
+    found[fusion.MESH] = [h for h in mesh_hits if h[0] != pmid][:depth]
     return found, shared
 
 

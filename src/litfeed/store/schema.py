@@ -109,7 +109,8 @@ mesh_terms = Table(
     Column("ui", String(20)),
     Column("major", Boolean, nullable=False, default=False),
     Column("qualifiers", Text),  # JSON list
-    Index("ix_mesh_terms_descriptor", "descriptor"),
+    # covers "papers with this major topic": an index range, never a table walk
+    Index("ix_mesh_terms_descriptor_major_pmid", "descriptor", "major", "pmid"),
 )
 
 identifiers = Table(
