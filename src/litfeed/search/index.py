@@ -346,7 +346,7 @@ class SearchIndex:
         return SearchResult(_count(result), hits, _describe(node))
 
     def similar(self, text: str, *, limit: int, max_terms: int = 48,
-                exclude: str | None = None) -> list[tuple[str, float]]:
+                exclude: str | None = None, max_df: float = 1.0) -> list[tuple[str, float]]:
         """Papers whose title/abstract best match ``text`` by BM25 (k1=1.2, b=0.75), best first.
 
         The query is the text's ``max_terms`` most distinctive words (term frequency × IDF in
@@ -365,7 +365,7 @@ class SearchIndex:
         weighted = []
         for word, tf in words.items():
             df = max(searcher.doc_freq("title", word), searcher.doc_freq("abstract", word))
-            if df:
+            if df and df <= max_df * total:
                 weighted.append((tf * math.log(1 + (total - df + 0.5) / (df + 0.5)), word, tf))
         weighted.sort(reverse=True)
         clauses = [(Occur.Should, Query.boost_query(
