@@ -31,15 +31,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search import settings_for  # noqa: E402
-
-from litfeed.models import User  # noqa: E402
-from litfeed.service import feed as feed_service  # noqa: E402
-from litfeed.service import library  # noqa: E402
-from litfeed.service.embeddings import vector_index  # noqa: E402
-from litfeed.store import Store  # noqa: E402
-from litfeed.store import users as store_users  # noqa: E402
-from litfeed.store.clock import now as utc_now  # noqa: E402
+from litfeed.models import User
+from litfeed.service import feed as feed_service
+from litfeed.service import library
+from litfeed.service.embeddings import vector_index
+from litfeed.store import Store
+from litfeed.store import users as store_users
+from litfeed.store.clock import now as utc_now
+from search import settings_for
 
 
 def load() -> str:

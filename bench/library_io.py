@@ -55,7 +55,7 @@ def main() -> None:
         from litfeed.config import Settings
         settings = Settings(data_dir=Path(folder), database_url=store.url,
                             argon2_time_cost=1, argon2_memory_kib=1024)
-        user = accounts.register(store, settings, email="b@example.org", password="x" * 12)
+        user = accounts.register(store, settings, email="b@example.org", password="x1" * 6)
         rng = random.Random(7)
         sample = rng.sample(papers, 1000)
         by_doi = [p for p in sample if p.doi][:300]

@@ -6,6 +6,7 @@ Nothing reads ``os.environ`` at import time; ``Settings.from_env()`` is called b
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,11 @@ from pathlib import Path
 from litfeed.errors import ConfigError
 
 DEV_SECRET = "dev-insecure-secret"
+#: outside development the secret key must be at least this long (it keys HMACs: CSRF, feeds)
+MIN_SECRET_LENGTH = 32
+#: values people paste from examples; refused like the development default
+PLACEHOLDER_SECRETS = frozenset({DEV_SECRET, "change-me", "changeme", "secret", "CHANGE_ME",
+                                 "replace-me", "your-secret-key"})
 
 
 def _default_data_dir() -> Path:
@@ -28,7 +34,7 @@ def _bool(value: str, name: str) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean; expected true or false")
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def _int(env: dict[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     value = env.get(name)
     if value is None or not value.strip():
         return default
@@ -36,8 +42,8 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         number = int(value)
     except ValueError:
         raise ConfigError(f"{name}={value!r} is not a whole number") from None
-    if number < 1:
-        raise ConfigError(f"{name}={value!r}; expected a number of at least 1")
+    if number < minimum:
+        raise ConfigError(f"{name}={value!r}; expected a number of at least {minimum}")
     return number
 
 
@@ -74,6 +80,14 @@ class Settings:
     login_window_s: int = 900
     argon2_time_cost: int = 3  # argon2id parameters (RFC 9106 low-memory profile by default)
     argon2_memory_kib: int = 65536
+    # --- web: rate limits (0 turns one off; see docs/deploy.md "Rate limits")
+    rate_api_per_ip: int = 3000  # requests per minute from one address (in each app process)
+    rate_api_per_user: int = 1200  # requests per minute for one account (session or token)
+    rate_register_per_ip: int = 20  # registration attempts per hour from one address (all
+    #                                 processes: counted in the database)
+    # --- web: https and proxies
+    trusted_proxies: str = "127.0.0.1,::1"  # whose X-Forwarded-For/-Proto to believe ("" none)
+    hsts_max_age: int = 31536000  # Strict-Transport-Security over https (0: never send it)
     # --- CME (defaults; an admin's values on /admin/cme override them, see docs/cme.md)
     cme_credit_per_cycle: str = "0.5"  # credits per completed learning cycle (a decimal)
     cme_credit_type: str = "AMA PRA Category 1 Credit™ — pending provider approval"
@@ -96,6 +110,20 @@ class Settings:
             raise ConfigError(
                 f"LITFEED_COOKIE_SECURE={self.cookie_secure!r}; expected auto, true or false"
             )
+        for entry in self.proxy_list:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if entry != "*":
+                    raise ConfigError(
+                        f"LITFEED_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                        "expected e.g. 127.0.0.1,10.0.0.0/8 (or * to trust every peer)"
+                    ) from None
+
+    @property
+    def proxy_list(self) -> list[str]:
+        """The trusted proxies, one address or network each."""
+        return [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,11 +134,23 @@ class Settings:
         return replace(self, database_url=url) if url else self
 
     def check_production(self) -> None:
-        """Refuse to serve with the development secret outside development."""
-        if self.environment != "development" and self.secret_key == DEV_SECRET:
+        """Refuse to serve outside development with a secret anyone can know: the development
+        default, an example placeholder, or one too short to resist guessing (the key signs
+        CSRF tokens and the private feed URLs, so a known key forges both)."""
+        if self.environment == "development":
+            return
+        hint = ("set it to a long random string, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        if self.secret_key == DEV_SECRET:
             raise ConfigError(
-                "LITFEED_SECRET_KEY is missing, and has no default outside development; "
-                "set it to a long random string"
+                f"LITFEED_SECRET_KEY is missing, and has no default outside development; {hint}"
+            )
+        if self.secret_key.strip() in PLACEHOLDER_SECRETS:
+            raise ConfigError(f"LITFEED_SECRET_KEY is a placeholder value; {hint}")
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"LITFEED_SECRET_KEY is {len(self.secret_key)} characters; outside development "
+                f"it needs at least {MIN_SECRET_LENGTH}: {hint}"
             )
 
     @classmethod
@@ -150,6 +190,11 @@ class Settings:
             login_window_s=_int(env, "LITFEED_LOGIN_WINDOW_S", 900),
             argon2_time_cost=_int(env, "LITFEED_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_int(env, "LITFEED_ARGON2_MEMORY_KIB", 65536),
+            rate_api_per_ip=_int(env, "LITFEED_RATE_API_PER_IP", 3000, minimum=0),
+            rate_api_per_user=_int(env, "LITFEED_RATE_API_PER_USER", 1200, minimum=0),
+            rate_register_per_ip=_int(env, "LITFEED_RATE_REGISTER_PER_IP", 20, minimum=0),
+            trusted_proxies=env.get("LITFEED_TRUSTED_PROXIES", "127.0.0.1,::1").strip(),
+            hsts_max_age=_int(env, "LITFEED_HSTS_MAX_AGE", 31536000, minimum=0),
             cme_credit_per_cycle=env.get("LITFEED_CME_CREDIT_PER_CYCLE", "").strip() or "0.5",
             cme_credit_type=env.get("LITFEED_CME_CREDIT_TYPE", "").strip()
             or Settings.cme_credit_type,

@@ -35,7 +35,7 @@ def test_transcript_for_a_reader(store: Store, settings: Settings, run_cli,
                                  cli_env: dict[str, str], tmp_path: Path) -> None:
     add_papers(store, [make_paper("100")])
     reader = accounts.register(store, fast(settings), email="doc@example.org",
-                               password="x" * 12)
+                               password="x1" * 6)
     cme.complete(store, settings, reader.id, {"question": "Q from the shell?",
                                               "sources": ["100"], "application": "confirmed"})
     out = tmp_path / "t.csv"

@@ -32,9 +32,9 @@ def cme_settings(settings: Settings) -> Settings:
 def people(store: Store, cme_settings: Settings) -> tuple[User, User]:
     add_papers(store, [make_paper("100"), make_paper("101", title="Exercise for depression"),
                        make_paper("102", title="A review of reviews", published="2019")])
-    a = accounts.register(store, cme_settings, email="ana@example.org", password="x" * 12,
+    a = accounts.register(store, cme_settings, email="ana@example.org", password="x1" * 6,
                           name="Ana Müller")
-    b = accounts.register(store, cme_settings, email="bo@example.org", password="x" * 12)
+    b = accounts.register(store, cme_settings, email="bo@example.org", password="x1" * 6)
     return a, b
 
 

@@ -163,3 +163,23 @@ def test_reading_sets_no_cookie_and_forms_get_their_token(client: TestClient) ->
     login = client.get("/login")
     assert "litfeed_csrf=" in login.headers["set-cookie"]
     assert "httponly" in login.headers["set-cookie"].lower()
+
+
+def test_hostile_xml_uploads_are_refused_and_inert(client: TestClient, reader: dict[str, Any],
+                                                   tmp_path: Any) -> None:
+    """The import endpoint reads reference formats, not XML: a hostile PubMed XML file is a
+    clear 4xx, and nothing it points at is ever read."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("FILESECRET")
+    body = (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
+            "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>"
+            "<ArticleTitle>&x;</ArticleTitle></Article></MedlineCitation></PubmedArticle>"
+            "</PubmedArticleSet>").encode()
+    r = client.post("/api/import", files={"file": ("evil.xml", body, "application/xml")})
+    assert 400 <= r.status_code < 500 and "FILESECRET" not in r.text
+    assert r.json()["error"] == "parse_error" and r.json()["message"]
+    page = client.get("/saved/import").text
+    r = client.post("/saved/import", data={"csrf_token": csrf_of(page)},
+                    files={"file": ("evil.xml", body, "application/xml")})
+    assert 400 <= r.status_code < 500 and "FILESECRET" not in r.text
+    assert "FILESECRET" not in client.get("/api/me/export").text

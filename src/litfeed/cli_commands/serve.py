@@ -20,17 +20,19 @@ def run_server(settings: Settings, host: str, port: int, workers: int, access_lo
     from litfeed.store import Store
 
     Store.open(settings).close()  # create or upgrade the schema once, before any worker starts
+    # X-Forwarded-For/-Proto are read by the app itself, from LITFEED_TRUSTED_PROXIES only
+    # (uvicorn's own reading would trust 127.0.0.1 whatever the setting says)
     if workers > 1:
         # each worker process builds its own app (and store) from the environment
         os.environ["LITFEED_DATA_DIR"] = str(settings.data_dir)
         os.environ["LITFEED_DATABASE_URL"] = settings.database_url
         uvicorn.run("litfeed.web.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, access_log=access_log, proxy_headers=True)
+                    workers=workers, access_log=access_log, proxy_headers=False)
         return
     from litfeed.web.app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log,
-                proxy_headers=True)
+                proxy_headers=False)
 
 
 def serve_options(func: click.decorators.FC) -> click.decorators.FC:

@@ -1,4 +1,5 @@
-"""``litfeed user add`` and ``litfeed token create``: accounts and API tokens from the shell."""
+"""``litfeed user add|delete|clear-history`` and ``litfeed token create``: accounts and API
+tokens from the shell."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import click
 
 from litfeed.cli import Context, cli, command_options, emit
 from litfeed.errors import InvalidInput
-from litfeed.service import accounts
+from litfeed.service import accounts, privacy
 
 
 def read_password() -> str:
@@ -64,3 +65,36 @@ def token_create(ctx: Context, as_json: bool, email: str, name: str | None) -> N
     owner = accounts.get_user_by_email(ctx.store, email)
     _id, value = accounts.create_token(ctx.store, owner.id, name)
     emit({"token": value}, as_json, lambda d: str(d["token"]))
+
+
+@user.command("delete")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@command_options
+def user_delete(ctx: Context, as_json: bool, email: str, yes: bool) -> None:
+    """Delete an account and every row that refers to it in any table (asks first unless
+    --yes). Prints the rows removed per table."""
+    owner = accounts.get_user_by_email(ctx.store, email)
+    if not yes:
+        click.confirm(f"Delete {owner.email} and everything stored about them? This cannot be "
+                      "undone", abort=True, err=True)
+    counts = privacy.erase_user(ctx.store, owner)
+
+    listed = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+    emit({"email": owner.email, "deleted": counts}, as_json,
+         lambda d: f"deleted {d['email']} ({listed})")
+
+
+@user.command("clear-history")
+@click.argument("email")
+@click.option("--reactions", is_flag=True, help="Also delete their likes and dislikes.")
+@click.option("--saves", is_flag=True, help="Also delete their collections and saved papers.")
+@command_options
+def user_clear_history(ctx: Context, as_json: bool, email: str, reactions: bool,
+                       saves: bool) -> None:
+    """Delete a reader's reading history (and, when asked, reactions and saved papers)."""
+    owner = accounts.get_user_by_email(ctx.store, email)
+    cleared = privacy.clear_history(ctx.store, owner.id, reactions=reactions, saves=saves)
+    emit(cleared.to_json(), as_json,
+         lambda d: f"cleared {d['views']} views, {d['reactions']} reactions, "
+                   f"{d['saved']} saved items")

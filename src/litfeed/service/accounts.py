@@ -2,9 +2,12 @@
 
 Secrets handed to a client (the session cookie, an API token) exist in clear only in the
 return value of the function that made them; the store keeps their SHA-256. Passwords are
-hashed with argon2id. Logging in always starts a new session (a fresh id), so a session id an
-attacker planted before login is worthless after it; changing the password ends every session
-and token of the account.
+hashed with argon2id and must pass the policy in :mod:`litfeed.service.passwords`. Logging in
+always starts a new session (a fresh id), so a session id an attacker planted before login is
+worthless after it; logging out ends the credential used (the session, or the API token), "log
+out everywhere" and changing the password end every session and token of the account.
+Registration attempts are counted per client address in the store, so the limit holds across
+every app process.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from litfeed.config import Settings
 from litfeed.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
 from litfeed.models import User
+from litfeed.service.passwords import check_password
 from litfeed.service.text import is_plain, plain_text
 from litfeed.store import Store
 from litfeed.store import users as store_users
@@ -31,8 +35,6 @@ from litfeed.store.clock import now as utc_now
 from litfeed.store.users import TokenRow
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,200}@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024
 TOKEN_PREFIX = "lf_"
 #: a token's last_used_at is written at most this often, so reads stay reads
 TOKEN_TOUCH_INTERVAL = timedelta(hours=1)
@@ -94,27 +96,47 @@ def normalize_email(email: str) -> str:
     return cleaned
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"the password is too short: use at least {MIN_PASSWORD} characters")
-    if len(password) > MAX_PASSWORD:
-        raise InvalidInput(f"the password is too long: use at most {MAX_PASSWORD} characters")
-
-
 # --- users ---------------------------------------------------------------------------------------
 
+REGISTER_WINDOW = timedelta(hours=1)
+
+
+def _count_registration(store: Store, settings: Settings, ip: str) -> None:
+    """Count one registration attempt from ``ip`` (made or not: a failed attempt also tells
+    whether an email has an account), refusing it past the hourly limit.
+
+    :raise RateLimited: ``settings.rate_register_per_ip`` attempts in the last hour.
+    """
+    key, at = ip[:64], utc_now()
+    since = at - REGISTER_WINDOW
+    with store.transaction() as conn:
+        count, oldest = store_users.count_rate_events(conn, kind="register", key=key,
+                                                      since=since)
+        if count >= settings.rate_register_per_ip and oldest is not None:
+            wait = int((oldest + REGISTER_WINDOW - at).total_seconds()) + 1
+            raise RateLimited(f"too many registrations from your address; try again in "
+                              f"{max(1, wait)} s", retry_after=max(1, wait))
+        store_users.record_rate_event(conn, kind="register", key=key, at=at)
+        store_users.delete_old_rate_events(conn, kind="register", before=since)
+
+
 def register(store: Store, settings: Settings, *, email: str, password: str,
-             name: str | None = None, is_admin: bool = False, by_admin: bool = False) -> User:
-    """Create an account.
+             name: str | None = None, is_admin: bool = False, by_admin: bool = False,
+             ip: str | None = None) -> User:
+    """Create an account; ``ip`` is the client address of a self-registration (counted).
 
     :raise Forbidden: registration is closed and no admin is asking.
-    :raise InvalidInput: bad email or password. :raise Conflict: the email is taken.
+    :raise RateLimited: too many registrations from ``ip`` in the last hour.
+    :raise InvalidInput: bad email, or a password the policy refuses. :raise Conflict: the
+        email is taken.
     """
     if settings.registration == "closed" and not by_admin:
         raise Forbidden("registration is closed on this server; ask an administrator for an "
                         "account")
+    if ip and not by_admin and settings.rate_register_per_ip > 0:
+        _count_registration(store, settings, ip)
     email = normalize_email(email)
-    check_password(password)
+    check_password(password, email=email)
     password_hash = hasher(settings).hash(password)
     clean_name = plain_text(name, "a name").strip()[:200] or None
     try:
@@ -232,8 +254,23 @@ def login(store: Store, settings: Settings, *, email: str, password: str,
 
 
 def logout(store: Store, cookie: str) -> None:
+    """End the session whose cookie is ``cookie`` (on the server: a copied cookie dies too)."""
     with store.transaction() as conn:
         store_users.delete_session(conn, digest(cookie))
+
+
+def logout_token(store: Store, token: str) -> None:
+    """Revoke the API token ``token`` (a script "logging out")."""
+    with store.transaction() as conn:
+        store_users.delete_token_by_hash(conn, digest(token))
+
+
+def logout_everywhere(store: Store, user_id: int) -> None:
+    """End every session and revoke every API token of the account (a lost laptop, a leaked
+    token): whoever held one must log in again."""
+    with store.transaction() as conn:
+        store_users.delete_user_sessions(conn, user_id)
+        store_users.delete_user_tokens(conn, user_id)
 
 
 def find_session(store: Store, cookie: str) -> SignedIn | None:
@@ -299,13 +336,14 @@ def change_password(store: Store, settings: Settings, user_id: int, *, current: 
     """Replace the password, end every session and token of the account, and return a new
     session for the caller.
 
-    :raise Unauthorized: ``current`` is wrong. :raise InvalidInput: ``new`` is too short.
+    :raise Unauthorized: ``current`` is wrong. :raise InvalidInput: the policy refuses ``new``.
     """
-    check_password(new)
     with store.read() as conn:
         stored = store_users.password_hash_of(conn, user_id)
-    if stored is None:
+        user = store_users.find_user(conn, user_id)
+    if stored is None or user is None:
         raise NotFound(f"no account {user_id}")
+    check_password(new, email=user.email)
     try:
         hasher(settings).verify(stored, current)
     except (VerificationError, InvalidHashError):
@@ -316,7 +354,9 @@ def change_password(store: Store, settings: Settings, user_id: int, *, current: 
 
 def set_password(store: Store, settings: Settings, user_id: int, new: str) -> None:
     """Set a password without the old one (administrators, the CLI); ends all sessions/tokens."""
-    check_password(new)
+    with store.read() as conn:
+        user = store_users.find_user(conn, user_id)
+    check_password(new, email=user.email if user else None)
     new_hash = hasher(settings).hash(new)
     with store.transaction() as conn:
         store_users.update_password(conn, user_id, new_hash, utc_now())

@@ -165,6 +165,13 @@ def update_settings(store: Store, user_id: int, patch: dict[str, Any]) -> dict[s
     return {**merged, **feed_settings(merged)}
 
 
+def forget_reader(store: Store, user_id: int) -> None:
+    """Drop what this process learned about the reader (their trained model): after "clear my
+    history" or deleting the account nothing derived from them stays in memory."""
+    with _lock:
+        _models.pop((store.url, user_id), None)
+
+
 def list_specialties() -> list[dict[str, Any]]:
     return [{"key": s.key, "name": s.name, "mesh": [{"descriptor": d, "tree": t}
                                                     for d, t in s.mesh],

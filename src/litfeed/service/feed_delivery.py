@@ -1,8 +1,11 @@
 """Delivering the feed outside the app: a private Atom URL per reader, and email digests.
 
-The URL's token is ``<user id>-<HMAC of the id under the secret key>``: checked without a
-lookup, never guessable, and changed for every reader at once by rotating
-``LITFEED_SECRET_KEY``.
+The URL's token is ``<user id>-<HMAC of the id, the account's creation time and the URL's
+generation under the secret key>``: never guessable, and checked with one small lookup. The
+creation time is in it because SQLite hands a deleted account's id to the next one registered:
+a URL of the deleted account must not open the newcomer's feed. A reader replaces
+a URL that leaked with ``regenerate_feed_url`` (the old one stops working); rotating
+``LITFEED_SECRET_KEY`` changes every reader's URL at once.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from email.message import EmailMessage
 from typing import Any
 from xml.sax.saxutils import escape
 
+from sqlalchemy.engine import Connection
+
 from litfeed.config import Settings
 from litfeed.errors import ConfigError, InvalidInput, NetworkError, NotFound
 from litfeed.models import User
@@ -23,24 +28,61 @@ from litfeed.store import Store
 from litfeed.store import feed as store_feed
 from litfeed.store import users as store_users
 
+MAX_ROW_ID = 2_147_483_647  # a user id beyond the database's integer is not one of ours
 
-def _mac(settings: Settings, user_id: int) -> str:
-    return hmac.new(settings.secret_key.encode(), f"atom:{user_id}".encode(),
+
+def _mac(settings: Settings, user: User, version: int = 0) -> str:
+    created = user.created_at
+    if created is not None and created.tzinfo is not None:  # PostgreSQL: aware; SQLite: UTC
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    message = f"atom:{user.id}:{created.isoformat() if created else ''}:{version}"
+    return hmac.new(settings.secret_key.encode(), message.encode(),
                     hashlib.sha256).hexdigest()[:32]
 
 
-def feed_token(settings: Settings, user_id: int) -> str:
-    return f"{user_id}-{_mac(settings, user_id)}"
+def feed_token(settings: Settings, user: User, version: int = 0) -> str:
+    """The token of generation ``version`` of the reader's URL (see ``feed_url``)."""
+    return f"{user.id}-{_mac(settings, user, version)}"
+
+
+def _url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/feeds/users/{token}.atom"
+
+
+def feed_url(store: Store, settings: Settings, user_id: int) -> str:
+    """The reader's current private Atom feed URL."""
+    with store.read() as conn:
+        version = store_feed.feed_token_version(conn, user_id) or 0
+        user = _user(conn, user_id)
+    return _url(settings, feed_token(settings, user, version))
+
+
+def regenerate_feed_url(store: Store, settings: Settings, user_id: int) -> str:
+    """A new private URL for the reader; the old one answers 404 from now on."""
+    with store.transaction() as conn:
+        version = store_feed.bump_feed_token_version(conn, user_id)
+        user = _user(conn, user_id)
+    return _url(settings, feed_token(settings, user, version))
+
+
+def _user(conn: Connection, user_id: int) -> User:
+    user = store_users.find_user(conn, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
 
 
 def user_for_token(store: Store, settings: Settings, token: str) -> User:
-    """:raise NotFound: a token that is not one of ours (the same answer as an unknown one)."""
+    """:raise NotFound: a token that is not one of ours, or an old generation (the same
+    answer as an unknown one)."""
     uid, _, mac = token.partition("-")
-    if uid.isdigit() and hmac.compare_digest(mac, _mac(settings, int(uid))):
+    if uid.isascii() and uid.isdigit() and int(uid) <= MAX_ROW_ID:
         with store.read() as conn:
+            version = store_feed.feed_token_version(conn, int(uid))
             user = store_users.find_user(conn, int(uid))
-        if user is not None:
-            return user
+            if version is not None and user is not None and hmac.compare_digest(
+                    mac, _mac(settings, user, version)):
+                return user
     raise NotFound("no such feed")
 
 

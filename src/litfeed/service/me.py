@@ -7,7 +7,7 @@ from typing import Any
 
 from litfeed.errors import InvalidInput
 from litfeed.models import User
-from litfeed.service import feed, institutions
+from litfeed.service import feed, institutions, privacy
 from litfeed.store import Store
 
 
@@ -17,7 +17,8 @@ def get_my_settings(store: Store, user: User) -> dict[str, Any]:
 
 
 def update_my_settings(store: Store, user: User, patch: dict[str, Any]) -> dict[str, Any]:
-    """Change the keys given, keep the rest; answers like :func:`get_my_settings`.
+    """Change the keys given, keep the rest; answers like :func:`get_my_settings`. Setting
+    ``personalization`` to false also deletes the reading history kept so far.
 
     :raise InvalidInput: an unknown key or a value of the wrong kind.
     :raise NotFound: an unknown institution.
@@ -31,4 +32,6 @@ def update_my_settings(store: Store, user: User, patch: dict[str, Any]) -> dict[
         institutions.set_reader_institution(store, user, choice)
     if rest:
         feed.update_settings(store, user.id, rest)
+        if rest.get("personalization") is False:  # off: no reading history used or kept
+            privacy.personalization_switched_off(store, user.id)
     return get_my_settings(store, user)

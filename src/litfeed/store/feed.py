@@ -95,3 +95,31 @@ def retraction_flags(conn: Connection, pmids: list[str]) -> dict[str, bool]:
                                 .where(p.c.pmid.in_(pmids[start:start + 500]))):
             out[row.pmid] = bool(row.retracted)
     return out
+
+
+def user_settings_for_update(conn: Connection, user_id: int) -> dict[str, Any]:
+    """``user_settings``, with the reader's row locked until the transaction ends (PostgreSQL;
+    SQLite writers are serialised anyway): a read-modify-write of one list (mute a topic,
+    follow a journal) does not lose a change made at the same moment."""
+    raw = conn.execute(select(s.users.c.settings).where(s.users.c.id == user_id)
+                       .with_for_update()).scalar()
+    try:
+        value = orjson.loads(raw or "{}")
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def feed_token_version(conn: Connection, user_id: int) -> int | None:
+    """The generation of the reader's private feed URL (0 for the first); None: no such user."""
+    row = conn.execute(select(s.users.c.feed_token_version)
+                       .where(s.users.c.id == user_id)).first()
+    return None if row is None else int(row.feed_token_version or 0)
+
+
+def bump_feed_token_version(conn: Connection, user_id: int) -> int:
+    """Move the reader's feed URL to its next generation; returns the new one."""
+    version = (feed_token_version(conn, user_id) or 0) + 1
+    conn.execute(update(s.users).where(s.users.c.id == user_id)
+                 .values(feed_token_version=version))
+    return version

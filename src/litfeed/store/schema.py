@@ -8,6 +8,11 @@ that the search index and the embedder follow by sequence number, so they can ca
 a crash.
 
 Changing this file means adding an Alembic migration under ``store/migrations/versions``.
+
+A table that holds a reader's data points at them with a foreign key to ``users.id`` or a
+column named ``user_id``, an ``email`` / ``*_email`` column, or a foreign key into such a table:
+account deletion (``store/erase.py``) and the account export find it that way, with no list to
+update (``tests/privacy`` fails, naming the table, until its test reader has a row there).
 """
 
 from __future__ import annotations
@@ -214,6 +219,8 @@ users = Table(
     Column("settings", Text, nullable=False, default="{}"),  # JSON: personalization, institution…
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    # the private Atom feed URL's generation: "new URL" bumps it, the old URL stops working
+    Column("feed_token_version", Integer),  # NULL: the first URL
 )
 
 sessions = Table(
@@ -248,6 +255,18 @@ login_failures = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_login_failures_email", "email"),
     Index("ix_login_failures_ip", "ip"),
+)
+
+#: attempts counted per client address across every app process (registrations), kept only for
+#: the window they are counted in; no user id, so they are nobody's personal data
+rate_events = Table(
+    "rate_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # register
+    Column("key", String(64), nullable=False),  # the client address
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_rate_events_kind_key_at", "kind", "key", "at"),
 )
 
 reactions = Table(

@@ -169,6 +169,10 @@ def delete_user_tokens(conn: Connection, user_id: int) -> None:
     conn.execute(delete(s.api_tokens).where(s.api_tokens.c.user_id == user_id))
 
 
+def delete_token_by_hash(conn: Connection, token_hash: str) -> None:
+    conn.execute(delete(s.api_tokens).where(s.api_tokens.c.token_hash == token_hash))
+
+
 # --- login failures ------------------------------------------------------------------------------
 
 def record_login_failure(conn: Connection, *, email: str, ip: str | None, at: datetime) -> None:
@@ -194,3 +198,24 @@ def clear_login_failures(conn: Connection, email: str) -> None:
 
 def delete_old_failures(conn: Connection, before: datetime) -> None:
     conn.execute(delete(s.login_failures).where(s.login_failures.c.at < before))
+
+
+# --- attempts counted per client address (registrations) ----------------------------------------
+
+def count_rate_events(conn: Connection, *, kind: str, key: str, since: datetime
+                      ) -> tuple[int, datetime | None]:
+    """How many ``kind`` attempts from ``key`` since ``since``, and the oldest one's time."""
+    e = s.rate_events
+    count, oldest = conn.execute(
+        select(func.count(), func.min(e.c.at))
+        .where(e.c.kind == kind, e.c.key == key, e.c.at >= since)).one()
+    return int(count or 0), as_utc_or_none(oldest)
+
+
+def record_rate_event(conn: Connection, *, kind: str, key: str, at: datetime) -> None:
+    conn.execute(insert(s.rate_events).values(kind=kind, key=key, at=at))
+
+
+def delete_old_rate_events(conn: Connection, *, kind: str, before: datetime) -> None:
+    conn.execute(delete(s.rate_events).where(s.rate_events.c.kind == kind,
+                                             s.rate_events.c.at < before))

@@ -2,7 +2,8 @@
 
 ``OptionalUser`` resolves a Bearer token first (scripts), then the session cookie (browsers);
 a Bearer header that does not match a token is a 401, never a silent fall back to the cookie.
-The result is kept on ``request.state`` so every dependency of one request shares one lookup.
+The result is kept on ``request.state`` so every dependency of one request shares one lookup,
+and the request is counted once against the account's rate limit (:mod:`litfeed.web.ratelimit`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from litfeed.service import accounts
 from litfeed.service import search as search_service
 from litfeed.service.accounts import SignedIn
 from litfeed.store import Store
+from litfeed.web.ratelimit import check_user
 from litfeed.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_valid
 
 _UNSET = object()
@@ -45,7 +47,11 @@ RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def resolve_auth(request: Request) -> SignedIn | None:
-    """Who made ``request`` (cached on ``request.state.auth``)."""
+    """Who made ``request`` (cached on ``request.state.auth``).
+
+    :raise Unauthorized: a malformed or unknown Bearer token.
+    :raise RateLimited: the account is over its per-minute request limit.
+    """
     cached = getattr(request.state, "auth", _UNSET)
     if cached is not _UNSET:
         return cached  # type: ignore[return-value]
@@ -64,6 +70,8 @@ def resolve_auth(request: Request) -> SignedIn | None:
         if cookie:
             auth = accounts.find_session(store, cookie)
     request.state.auth = auth
+    if auth is not None:
+        check_user(getattr(request.app.state, "user_buckets", None), auth.user.id)
     return auth
 
 

@@ -82,10 +82,16 @@ def cache_policy(path: str, scope: Scope) -> bytes:
 
 
 class SecurityHeadersMiddleware:
-    """Pure ASGI (no per-request task overhead): refuse cross-site writes, add headers."""
+    """Pure ASGI (no per-request task overhead): refuse cross-site writes, add headers.
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``Strict-Transport-Security`` goes only on answers served over https (the request's scheme,
+    which a trusted proxy's ``X-Forwarded-Proto`` sets, see create_app): sent over plain http it
+    would be ignored by browsers anyway, and a server reached by http must stay reachable.
+    """
+
+    def __init__(self, app: ASGIApp, hsts_max_age: int = 31536000) -> None:
         self.app = app
+        self.hsts = f"max-age={hsts_max_age}".encode() if hsts_max_age > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +102,7 @@ class SecurityHeadersMiddleware:
             await self._refuse(scope, receive, send, path)
             return
         csp = (CSP_DOCS if path == "/docs" else CSP).encode()
-        https = is_https(scope)
+        hsts = self.hsts if is_https(scope) else None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -104,8 +110,8 @@ class SecurityHeadersMiddleware:
                 present = {k.lower() for k, _ in headers}
                 headers += [h for h in BASE_HEADERS if h[0] not in present]
                 headers.append((b"content-security-policy", csp))
-                if https:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                if hsts is not None:
+                    headers.append((b"strict-transport-security", hsts))
                 if b"cache-control" not in present:
                     headers.append((b"cache-control", cache_policy(path, scope)))
                 message["headers"] = headers

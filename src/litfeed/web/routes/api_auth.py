@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from litfeed.errors import Unauthorized
 from litfeed.service import accounts
-from litfeed.web.deps import AdminUser, CurrentUser, RowId, SettingsDep, StoreDep
+from litfeed.web.deps import AdminUser, CurrentUser, OptionalUser, RowId, SettingsDep, StoreDep
 from litfeed.web.security import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -41,10 +42,15 @@ def client_ip(request: Request) -> str | None:
 
 
 @router.post("/auth/register", status_code=201)
-def register(body: Registration, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
-    """Create an account (403 when `LITFEED_REGISTRATION=closed`). Log in afterwards."""
+def register(body: Registration, request: Request, store: StoreDep,
+             settings: SettingsDep) -> dict[str, Any]:
+    """Create an account (403 when `LITFEED_REGISTRATION=closed`). Log in afterwards.
+
+    The password needs 8 characters or more (up to 1024: passphrases welcome) and must not be
+    a common password or the email address: otherwise 400 with a message that says which.
+    Attempts per client address are limited (`LITFEED_RATE_REGISTER_PER_IP` an hour; 429)."""
     user = accounts.register(store, settings, email=body.email, password=body.password,
-                             name=body.name)
+                             name=body.name, ip=client_ip(request))
     return {"id": user.id, "email": user.email}
 
 
@@ -62,12 +68,24 @@ def login(body: Credentials, request: Request, response: Response, store: StoreD
 
 
 @router.post("/auth/logout")
-def logout(request: Request, response: Response, store: StoreDep,
-           settings: SettingsDep) -> dict[str, Any]:
-    """End the session of the cookie sent (a no-op without one)."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        accounts.logout(store, cookie)
+def logout(request: Request, response: Response, auth: OptionalUser, store: StoreDep,
+           settings: SettingsDep,
+           everywhere: bool = Query(False, description="end every session and revoke every "
+                                                       "API token of the account")
+           ) -> dict[str, Any]:
+    """End the credential sent: the session of the cookie, or the API token of the
+    `Authorization` header (a no-op without either). With `?everywhere=true`, every session
+    and every API token of the account ends (401 when nobody is signed in)."""
+    if everywhere:
+        if auth is None:
+            raise Unauthorized("sign in first: log in, or send 'Authorization: Bearer TOKEN'")
+        accounts.logout_everywhere(store, auth.user.id)
+    elif auth is not None and auth.via == "token":
+        accounts.logout_token(store, request.headers["authorization"].partition(" ")[2].strip())
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            accounts.logout(store, cookie)
     clear_session_cookie(response, settings, request)
     return {"status": "logged_out"}
 
@@ -82,7 +100,7 @@ def me(auth: CurrentUser) -> dict[str, Any]:
 def change_password(body: PasswordChange, request: Request, response: Response,
                     auth: CurrentUser, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """Change the password: every session and API token of the account ends; the caller gets
-    a fresh session cookie."""
+    a fresh session cookie. The new password follows the registration policy (400 otherwise)."""
     session = accounts.change_password(store, settings, auth.user.id, current=body.current,
                                        new=body.new)
     set_session_cookie(response, settings, request, session.cookie,

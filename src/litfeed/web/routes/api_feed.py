@@ -29,10 +29,17 @@ def specialties() -> dict[str, Any]:
 
 
 @router.get("/api/feed/atom")
-def atom_url(auth: CurrentUser, settings: SettingsDep) -> dict[str, str]:
+def atom_url(auth: CurrentUser, store: StoreDep, settings: SettingsDep) -> dict[str, str]:
     """The caller's private Atom feed URL (anyone with it can read the feed)."""
-    token = feed_delivery.feed_token(settings, auth.user.id)
-    return {"url": f"{settings.base_url.rstrip('/')}/feeds/users/{token}.atom"}
+    return {"url": feed_delivery.feed_url(store, settings, auth.user.id)}
+
+
+@router.post("/api/feed/atom/regenerate")
+def regenerate_atom_url(auth: CurrentUser, store: StoreDep,
+                        settings: SettingsDep) -> dict[str, str]:
+    """A new private Atom feed URL for the caller, `{"url"}`; the old URL answers 404 from
+    now on (for a URL that was shared by mistake)."""
+    return {"url": feed_delivery.regenerate_feed_url(store, settings, auth.user.id)}
 
 
 @router.get("/feeds/users/{token}.atom", include_in_schema=False)

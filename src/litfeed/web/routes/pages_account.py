@@ -71,7 +71,8 @@ def register(request: Request, auth: OptionalUser, form: CheckedForm, store: Sto
         if field(form, "password") != field(form, "password2"):
             raise InvalidInput("the two passwords differ; type the same password twice")
         user = accounts.register(store, settings, email=email,
-                                 password=field(form, "password"), name=name or None)
+                                 password=field(form, "password"), name=name or None,
+                                 ip=client_ip(request))
     except LitfeedError as exc:
         return _form_error(request, "pages/register.html", exc, None, next=target,
                            email=email, name=name)
@@ -90,9 +91,16 @@ def logout_page(request: Request, auth: OptionalUser) -> Response:
 @router.post("/logout")
 def logout(request: Request, auth: OptionalUser, form: CheckedForm, store: StoreDep,
            settings: SettingsDep) -> Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        accounts.logout(store, cookie)
+    """Log out; ``everywhere`` (the settings page's button) ends every session and API token
+    of the account."""
+    if auth is not None and field(form, "everywhere"):
+        accounts.logout_everywhere(store, auth.user.id)
+    elif auth is not None and auth.via == "token":
+        accounts.logout_token(store, request.headers["authorization"].partition(" ")[2].strip())
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            accounts.logout(store, cookie)
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(response, settings, request)
     return response

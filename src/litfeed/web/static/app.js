@@ -92,7 +92,158 @@
     });
   }
 
+  // --- feed controls: "Not interested in <topic>", follow, the settings' feed section --------
+  function keyOf(text) {
+    return String(text).trim().split(/\s+/).join(" ").toLowerCase();
+  }
+
+  // a mute / follow button: pressed state, its label, and the op it sends next
+  function setToggle(button, on) {
+    var base = button.value.replace(/^un/, "");
+    button.value = on ? "un" + base : base;
+    setPressed(button, on);
+    var label = on ? button.dataset.on : button.dataset.off;
+    if (label) button.textContent = label;
+  }
+
+  function togglesFor(selector, on, chipClass) {
+    document.querySelectorAll(selector).forEach(function (form) {
+      var button = form.querySelector('button[name="op"]');
+      if (button) setToggle(button, on);
+      var chip = form.closest(".chip-menu");
+      var summary = chip && chip.querySelector("summary");
+      if (summary) summary.classList.toggle(chipClass, on);
+    });
+  }
+
+  function closeMenu(form) {
+    var menu = form.closest("details");
+    if (menu) menu.open = false;
+  }
+
+  // the cards of this page the feed would no longer show: the topic among their MeSH terms,
+  // or in their title (as the server matches a muted topic)
+  function cardsAbout(key) {
+    return Array.prototype.filter.call(document.querySelectorAll("[data-item]"), function (card) {
+      var menu = card.querySelector("[data-feed-menu]");
+      if (!menu || card.hidden) return false;
+      var topics = (menu.dataset.muteTopics || "").split("|");
+      var title = card.querySelector(".card-title");
+      return topics.indexOf(key) >= 0 || (title && keyOf(title.textContent).indexOf(key) >= 0);
+    });
+  }
+
+  function hideCards(key, topic, form) {
+    var cards = cardsAbout(key);
+    if (!cards.length) return;
+    cards.forEach(function (card) {
+      card.hidden = true;
+      card.dataset.mutedBy = key;
+    });
+    // in the first card's place: what happened, and an Undo (the same form, sending unmute)
+    var note = document.createElement("li");
+    note.className = "card card-undo";
+    note.dataset.undoFor = key;
+    note.setAttribute("role", "status");
+    var text = document.createElement("p");
+    text.textContent = cards.length === 1 ?
+      "Hidden: a paper about “" + topic + "”. Your feed will not show it again." :
+      "Hidden: " + cards.length + " papers about “" + topic + "”. Your feed will not show them again.";
+    var undo = form.cloneNode(true);
+    var button = undo.querySelector('button[name="op"]');
+    button.className = "btn btn-small";
+    button.dataset.on = "Undo";
+    setToggle(button, true);
+    note.append(text, undo);
+    cards[0].before(note);
+  }
+
+  function showCards(key) {
+    document.querySelectorAll("[data-muted-by]").forEach(function (card) {
+      if (card.dataset.mutedBy === key) {
+        card.hidden = false;
+        delete card.dataset.mutedBy;
+      }
+    });
+    document.querySelectorAll("[data-undo-for]").forEach(function (note) {
+      if (note.dataset.undoFor === key) note.remove();
+    });
+  }
+
+  function showCopyButtons(root) {
+    if (navigator.clipboard && window.isSecureContext) {
+      root.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+    }
+  }
+
+  // the settings page's "Feed preferences" section, rendered again by the server
+  function refreshPrefs() {
+    var section = document.querySelector("[data-feed-prefs]");
+    if (!section || !window.DOMParser) return;
+    var active = document.activeElement;
+    var addForm = active && section.contains(active) && active.form;
+    var refocus = addForm && addForm.dataset.followAdd ?
+      '[data-follow-add="' + addForm.dataset.followAdd + '"] input[type="text"]' :
+      addForm && addForm.hasAttribute("data-mute-add") ? "[data-mute-add] input[type=\"text\"]" : null;
+    var open = section.querySelector("details.specialties");
+    var wasOpen = open && open.open;
+    fetch(location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html")
+          .querySelector("[data-feed-prefs]");
+        if (!fresh) return;
+        fresh = document.importNode(fresh, true);
+        var details = fresh.querySelector("details.specialties");
+        if (details && open) details.open = wasOpen;
+        section.replaceWith(fresh);
+        showCopyButtons(fresh);
+        var field = refocus && fresh.querySelector(refocus);
+        if (field) field.focus();
+      })
+      .catch(function () { /* the change is saved; the list shows it on the next load */ });
+  }
+
+  function applyMute(data, form) {
+    togglesFor('form[data-mute-key="' + CSS.escape(data.key) + '"]', data.muted, "muted");
+    if (data.muted) {
+      closeMenu(form);
+      hideCards(data.key, data.topic, form);
+      toast("You will not see papers about “" + data.topic + "”");
+    } else if (form.closest(".feed-undo")) {
+      var params = new URLSearchParams(location.search);  // back to the feed, with the topic
+      params.delete("muted");
+      window.location.assign(location.pathname + (params.toString() ? "?" + params : ""));
+      return;
+    } else {
+      showCards(data.key);
+      toast("“" + data.topic + "” is back in your feed");
+    }
+    refreshPrefs();
+  }
+
+  function applyFollow(data, form) {
+    var selector = 'form[data-follow-kind="' + CSS.escape(data.kind) + '"][data-follow-key="' +
+      CSS.escape(data.key) + '"]';
+    togglesFor(selector, data.following, "followed");
+    toast(data.following ? "Following " + data.name + " in your feed" : "Stopped following " + data.name);
+    if (form.dataset.followAdd) form.reset();
+    refreshPrefs();
+  }
+
   var handlers = {
+    mute: applyMute,
+    follow: applyFollow,
+    prefs: function () {
+      toast("Feed preferences saved");
+      refreshPrefs();
+    },
+    atom: function (data) {
+      var field = document.querySelector("[data-atom-url]");
+      if (field) field.value = data.url;
+      toast("New feed URL: the old one no longer works");
+    },
     reaction: function (data) {
       applyReaction(data.pmid, data.reaction, data.reason);
     },
@@ -160,9 +311,10 @@
     }
   });
 
-  // close an open picker when tapping elsewhere
+  // close an open picker or menu when tapping elsewhere
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details[data-picker][open]").forEach(function (picker) {
+    document.querySelectorAll("details[data-picker][open], details[data-feed-menu][open], " +
+                              "details.chip-menu[open]").forEach(function (picker) {
       if (!picker.contains(event.target)) picker.open = false;
     });
   });
@@ -250,9 +402,7 @@
   });
 
   // --- copy buttons (citations): the text is selectable without them ----------------------------
-  if (navigator.clipboard && window.isSecureContext) {
-    document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
-  }
+  showCopyButtons(document);
   document.addEventListener("click", function (event) {
     var button = event.target instanceof Element && event.target.closest("[data-copy]");
     if (!button || !navigator.clipboard) return;

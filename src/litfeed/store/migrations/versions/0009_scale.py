@@ -1,8 +1,8 @@
 """embedding_changes: the log of vector writes that vector indexes follow; mesh_terms index
 covering (descriptor, major, pmid)
 
-Revision ID: 0007_scale
-Revises: 0006_library_io
+Revision ID: 0009_scale
+Revises: 0008_rate_events
 Create Date: 2026-11-28 10:00:00
 
 Existing vectors are not logged: an index saved before this revision has no log position and
@@ -13,8 +13,8 @@ the rows of every paper with a topic.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_scale'
-down_revision = '0006_library_io'
+revision = '0009_scale'
+down_revision = '0008_rate_events'
 branch_labels = None
 depends_on = None
 
