@@ -50,6 +50,10 @@ from litfeed.search.schema import (
 from litfeed.search.translate import Translator
 
 META_FILE = "litfeed-search.json"
+#: words of a "more like this" query: each costs a walk of its postings, so at a million
+#: papers 48 took p50 25 / p95 58 ms and 32 took 16 / 31 ms, while the related-papers hybrid
+#: on the screening reviews moved from nDCG@10 0.485 to 0.484 (docs/ranking.md)
+SIMILAR_TERMS = 32
 MAX_WINDOW = 10_000  # offset + limit: deeper pages cost memory for nothing a reader uses
 SNIPPET_CHARS = 240
 
@@ -345,7 +349,7 @@ class SearchIndex:
         )
         return SearchResult(_count(result), hits, _describe(node))
 
-    def similar(self, text: str, *, limit: int, max_terms: int = 48,
+    def similar(self, text: str, *, limit: int, max_terms: int = SIMILAR_TERMS,
                 exclude: str | None = None, max_df: float = 1.0) -> list[tuple[str, float]]:
         """Papers whose title/abstract best match ``text`` by BM25 (k1=1.2, b=0.75), best first.
 
@@ -353,6 +357,8 @@ class SearchIndex:
         this index), each a ``term_query`` on title and abstract boosted by its frequency in
         ``text`` — a "more like this" query built from terms, never from a query string, so
         no word in an abstract can be read as syntax. ``exclude`` (the seed) is left out.
+        Words in more than ``max_df`` of the papers are not asked for (their postings are the
+        longest to walk, their weight the smallest).
         """
         words: dict[str, int] = {}
         for token in text_analyzer().analyze(text):
