@@ -372,8 +372,10 @@ def save_vector_index(store: Store, settings: Settings, *, model: str | None = N
     it is large enough to need one (built here, synchronously: ``litfeed embed``'s job)."""
     index = vector_index(store, settings, model=model, dim=dim)
     held = _indexes[(store.url, index.model)]
-    if held.catching_up is not None:
+    if held.catching_up is not None:  # a large catch-up: wait for it, then take the rest
         held.catching_up.join()
+        _checked.pop((store.url, index.model), None)
+        vector_index(store, settings, model=model, dim=dim)
     index.wait_for_ann()
     index.save(held.path)
     return index
