@@ -51,9 +51,10 @@ from litfeed.search.translate import Translator
 
 META_FILE = "litfeed-search.json"
 #: words of a "more like this" query: each costs a walk of its postings, so at a million
-#: papers 48 took p50 25 / p95 58 ms and 32 took 16 / 31 ms, while the related-papers hybrid
-#: on the screening reviews moved from nDCG@10 0.485 to 0.484 (docs/ranking.md)
-SIMILAR_TERMS = 32
+#: papers 48 took p50 17-24 / p95 40-57 ms, 32 took 10-13 / 23-26 and 24 took 8-9 / 20-21,
+#: while the related-papers hybrid on the screening reviews moved from nDCG@10 0.485 (48)
+#: to 0.484 (32 and 24) (docs/ranking.md)
+SIMILAR_TERMS = 24
 MAX_WINDOW = 10_000  # offset + limit: deeper pages cost memory for nothing a reader uses
 SNIPPET_CHARS = 240
 
