@@ -14,7 +14,8 @@ positives. P@10, nDCG@20 and recall@100 are averaged per review, then over revie
   through ``service.library.react``, exactly as the API does it.
 
 Then the feed's speed: training time per reaction, and p50/p95 of feed_for at this scale, and
-(``--synthetic N``) of the model's scoring over N random candidate vectors.
+(``--synthetic N``) of the model's scoring over N random candidate vectors. The same on a
+replicated million-paper store, through the service: bench/feed_scale.py.
 
 Usage: PYTHONPATH=src python bench/feed.py [--synthetic 1000000]
 """
@@ -157,8 +158,8 @@ def main() -> None:
 
 def synthetic(n: int) -> None:
     """The service's two steps over ``n`` random unit vectors (embedding components only, no
-    text): training (fit + scoring the whole pool, once per reaction change) and serving
-    (exclude seen/old rows, top 300, MMR to 100: every request)."""
+    text): training (fit + the pool-wide first pass, once per reaction change) and serving
+    (exclude seen/old rows, the RERANK best first-pass rows re-scored, MMR to 100)."""
     rng = np.random.default_rng(1)
     vectors = rng.standard_normal((n, 384), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -168,8 +169,7 @@ def synthetic(n: int) -> None:
                             negatives={str(i): 1.0 for i in range(50, 150)})
     start = time.perf_counter()
     fitted = model.train(cands, signals)
-    labels = vectors[np.concatenate([fitted.pos, fitted.neg])]
-    scores, _ = model.score(fitted, cands, np.arange(n), labels)
+    scored = model.first_pass(fitted, cands)
     train = (time.perf_counter() - start) * 1000
     published = rng.integers(0, 3650, size=n)
     times = []
@@ -178,12 +178,13 @@ def synthetic(n: int) -> None:
         keep = published >= 100
         keep[:150] = False
         rows = np.flatnonzero(keep)
-        part = scores[rows]
-        head = np.argpartition(-part, 299)[:300]
-        head = head[np.argsort(-part[head])]
-        model.mmr(part[head], vectors[rows[head]], 100)
+        first = scored.first[rows]
+        top = rows[np.argpartition(-first, model.RERANK - 1)[:model.RERANK]]
+        scores, _ = model.rerank(fitted, cands, scored, top)
+        order = np.argsort(-scores)[:300]
+        model.mmr(scores[order], vectors[top[order]], 100)
         times.append((time.perf_counter() - start) * 1000)
-    print(f"synthetic {n} candidates (50 likes, 100 dislikes): training + scoring the pool "
+    print(f"synthetic {n} candidates (50 likes, 100 dislikes): training + first pass "
           f"{train:.0f} ms; serving p50 {np.percentile(times, 50):.0f} ms, "
           f"p95 {np.percentile(times, 95):.0f} ms")
 

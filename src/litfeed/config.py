@@ -71,6 +71,7 @@ class Settings:
     ingest_batch_size: int = 2000
     embed_after_ingest: bool = True  # start `litfeed embed` in the background after an ingest
     model_dir: Path | None = None  # the exported ONNX models; default $LITFEED_DATA_DIR/models
+    ann_threshold: int = 100_000  # vectors from which related/feed search an HNSW graph
     # --- web: sessions, cookies, login throttling, password hashing
     session_days: int = 30  # a session cookie lives this long, then the reader logs in again
     cookie_secure: str = "auto"  # auto (Secure when served over https) | true | false
@@ -203,4 +204,5 @@ class Settings:
             or None,
             cme_draft_days=_int(env, "LITFEED_CME_DRAFT_DAYS", 7),
             cme_edit_hours=_int(env, "LITFEED_CME_EDIT_HOURS", 24),
+            ann_threshold=_int(env, "LITFEED_ANN_THRESHOLD", 100_000),
         )

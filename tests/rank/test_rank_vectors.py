@@ -215,3 +215,40 @@ def test_index_agrees_with_a_dict_after_any_sequence_of_changes(
             expected = sorted(model, key=lambda p: -float(model[p] @ query))[:5]
             assert [p for p, _ in hits] == expected
         assert sorted(index.pmids) == sorted(model) and len(index) == len(model)
+
+
+def test_background_graph_answers_exactly_until_built_then_catches_up() -> None:
+    vectors = clustered(3000, 48, seed=11)
+    pmids = [str(i) for i in range(len(vectors))]
+    index = VectorIndex(48, ann_threshold=1000, background_ann=True)
+    index.add(pmids[:2500], vectors[:2500])
+    assert index.uses_ann and not index.has_ann
+    first = index.search(vectors[0], k=5)  # starts the build, answers exactly meanwhile
+    assert first == index.search(vectors[0], k=5, exact=True)
+    # changes made while the graph may still be building must reach it
+    index.delete(pmids[:100])
+    index.add(pmids[2500:], vectors[2500:])
+    assert index.wait_for_ann(timeout=120)
+    assert not index.building_ann
+    for q in range(0, 3000, 150):
+        found = {p for p, _ in index.search(vectors[q], k=10, exact=False)}
+        assert not found & set(pmids[:100])
+    for q in range(2500, 3000, 50):
+        assert index.search(vectors[q], k=1, exact=False)[0][0] == pmids[q]
+
+
+def test_snapshot_is_a_frozen_view_of_the_live_rows() -> None:
+    vectors = clustered(300, DIM, seed=12)
+    pmids = [str(i) for i in range(300)]
+    index = VectorIndex(DIM)
+    index.add(pmids[:200], vectors[:200])
+    index.delete(["5"])
+    ids, matrix = index.snapshot()
+    assert ids == [p for p in pmids[:200] if p != "5"] and matrix.shape == (199, DIM)
+    assert not matrix.flags.writeable
+    before = matrix.copy()
+    index.add(pmids[200:], vectors[200:])
+    index.delete(pmids[:50])
+    index.search(vectors[0], k=3)  # compacts
+    assert np.array_equal(matrix, before)
+    assert index.generation > 0

@@ -461,3 +461,16 @@ def test_arrival_time_filter_and_sort(tmp_path: Path) -> None:
     assert found(added_after=monday, added_until=monday + timedelta(days=1)) == ["2"]
     assert found(added_until=monday - timedelta(days=3)) == ["1"]  # inclusive
     ix.close()
+
+
+def test_similar_asks_for_the_most_distinctive_words_only(index: SearchIndex) -> None:
+    text = "Ketamine trial, major depression"
+    assert next(p for p, _ in index.similar(text, limit=5)) == "1"
+    assert "1" not in {p for p, _ in index.similar(text, limit=5, exclude="1")}
+    # "depression" is in three of the five abstracts: left out, only ketamine's paper matches
+    broad = {p for p, _ in index.similar(text, limit=5)}
+    narrow = {p for p, _ in index.similar(text, limit=5, max_df=0.5)}
+    assert {"2", "5"} <= broad and narrow == {"1"}
+    # one word only: the most distinctive (ketamine: one paper; depression: three)
+    assert {p for p, _ in index.similar("depression depression ketamine", limit=5,
+                                        max_terms=1)} == {"1"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 
@@ -95,3 +96,69 @@ def test_cli_embed_with_the_real_model(store: Store, run_cli, cli_env: dict[str,
     index = emb.vector_index(store, settings)
     nearest = [p for p, _ in index.search(index.get("41"), 3) if p != "41"]
     assert nearest[0] == "42"
+
+
+def test_vector_index_catches_up_in_place_and_restarts_from_its_file(
+        store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emb, "RECHECK_SECONDS", 0.0)
+    add(store, *(make_paper(str(n), title=f"Topic {n} trial") for n in range(50, 60)))
+    model = HashEmbedder()
+    emb.embed_pending(store, settings, embedder=model)  # saves the index beside the store
+    index = emb.vector_index(store, settings, model=model.name, dim=model.dim)
+    assert emb.index_path(settings, model.name).is_file()
+    add(store, make_paper("60", title="A new paper"), Deletion("51"))
+    emb.embed_pending(store, settings, embedder=model, save_index=False)
+    same = emb.vector_index(store, settings, model=model.name, dim=model.dim)
+    assert same is index  # caught up in place, not rebuilt
+    assert "60" in same and "51" not in same and len(same) == 10
+    add(store, make_paper("52", title="Topic 52 trial, corrected"))
+    emb.embed_pending(store, settings, embedder=model, save_index=False)
+    assert np.allclose(emb.vector_index(store, settings, model=model.name, dim=model.dim)
+                       .get("52"), model.embed([model.seen[-1]])[0])
+
+    # a new process loads the saved file (two changes behind) and replays the logs from there
+    emb.forget_indexes()
+
+    def no_rebuild(*args: object) -> None:
+        raise AssertionError("the index was rebuilt instead of loaded")
+
+    monkeypatch.setattr(emb, "_build", no_rebuild)
+    fresh = emb.vector_index(store, settings, model=model.name, dim=model.dim)
+    assert sorted(fresh.pmids) == sorted(same.pmids)
+    assert np.allclose(fresh.get("52"), same.get("52"))
+
+
+def test_index_of_another_store_state_is_rebuilt(store: Store, settings: Settings,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emb, "RECHECK_SECONDS", 0.0)
+    add(store, make_paper("70", title="Gout"), make_paper("71", title="Urate"))
+    model = HashEmbedder()
+    emb.embed_pending(store, settings, embedder=model)
+    path = emb.index_path(settings, model.name)
+    saved = emb.vector_index(store, settings, model=model.name, dim=model.dim)
+    # a file claiming a later log position than the store has (a restored older database)
+    saved.version = saved.version.rsplit("|", 1)[0] + "|999999"
+    saved.save(path)
+    emb.forget_indexes()
+    rebuilt = emb.vector_index(store, settings, model=model.name, dim=model.dim)
+    assert sorted(rebuilt.pmids) == ["70", "71"]
+    assert not rebuilt.version.endswith("|999999")
+
+
+def test_above_the_threshold_search_uses_a_graph_that_follows_deletions(
+        store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emb, "RECHECK_SECONDS", 0.0)
+    small = dataclasses.replace(settings, ann_threshold=20)
+    add(store, *(make_paper(str(n), title=f"Asthma cohort {n}") for n in range(100, 140)))
+    model = HashEmbedder()
+    emb.embed_pending(store, small, embedder=model)  # builds the graph, saves it with the index
+    assert list(emb.index_path(small, model.name).parent.glob("*.hnsw"))
+    emb.forget_indexes()
+    index = emb.vector_index(store, small, model=model.name, dim=model.dim)
+    assert index.uses_ann and index.has_ann  # loaded with the saved graph, not rebuilt
+    add(store, Deletion("101"), Deletion("102"))
+    index = emb.vector_index(store, small, model=model.name, dim=model.dim)
+    for pmid in ("100", "103", "120"):
+        hits = [p for p, _ in index.search(index.get(pmid), 40)]
+        assert hits[0] == pmid and not {"101", "102"} & set(hits)
+    assert index.ann_threshold == 20 and settings.ann_threshold == 100_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from factories import add_papers
@@ -130,3 +131,57 @@ def test_settings_are_validated(store: Store, reader: User) -> None:
         "follows": {"journals": ["Lancet"]}, "digest": "weekly"})
     assert saved["follows"]["journals"] == ["Lancet"] and saved["personalization"] is True
     assert len(feed_service.list_specialties()) >= 30
+
+
+def test_a_shallow_rerank_keeps_the_likes_topic_on_top(store: Store, settings: Settings,
+                                                       reader: User,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from litfeed.rank import feed as feed_model
+    topics = corpus(store, settings)
+    library.react(store, reader.id, topics["onco"][0], "like")
+    library.react(store, reader.id, topics["psych"][0], "dislike", "off_topic")
+    full = [r["pmid"] for r in _feed(store, settings, reader, limit=9, since="all",
+                                     diversify=False)]
+    monkeypatch.setattr(feed_model, "RERANK", 12)  # the pool (29 candidates) exceeds it
+    feed_service._models.clear()
+    shallow = [r["pmid"] for r in _feed(store, settings, reader, limit=9, since="all",
+                                        diversify=False)]
+    # (the same set; near-ties among these look-alike papers may swap by float rounding)
+    assert set(shallow) == set(full) == set(topics["onco"][1:])
+
+
+def test_a_paper_deleted_after_the_pool_was_built_never_shows(
+        store: Store, settings: Settings, reader: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    from factories import add_papers as apply
+    from litfeed.models import Deletion
+    topics = corpus(store, settings)
+    library.react(store, reader.id, topics["cardio"][0], "like")
+    before = [r["pmid"] for r in _feed(store, settings, reader, limit=5, since="all")]
+    # a pool that takes long to build is not rebuilt on every change: it serves on, stale
+    monkeypatch.setattr(feed_service, "POOL_SYNC_S", 0.0)
+    monkeypatch.setattr(feed_service, "POOL_REFRESH_S", 1e9)
+    apply(store, [Deletion(before[0]), topical_paper(before[1], "cardio", 1, retracted=True)])
+    after = [r["pmid"] for r in _feed(store, settings, reader, limit=5, since="all")]
+    assert before[0] not in after and before[1] not in after and len(after) == 5
+
+
+def test_a_pool_read_in_chunks_with_a_sampled_vocabulary_ranks_the_same(
+        store: Store, settings: Settings, reader: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    topics = corpus(store, settings)
+    library.react(store, reader.id, topics["psych"][0], "like")
+    whole = feed_service._pool(store, settings)
+    expected = {r["pmid"] for r in _feed(store, settings, reader, limit=9, since="all")}
+    monkeypatch.setattr(feed_service, "LEXICAL_SAMPLE", 12)  # as if the store were huge
+    monkeypatch.setattr(feed_service, "POOL_CHUNK", 7)
+    pool = feed_service._build_pool(store, settings)
+    cands = pool.cands
+    assert cands.pmids == whole.cands.pmids and cands.titles == whole.cands.titles
+    assert cands.lexical is not None and cands.lexical.shape[0] == len(cands.pmids)
+    for row in (0, 13, len(cands.pmids) - 1):
+        assert sorted(cands.topics_of(row)) == sorted(whole.cands.topics_of(row))
+    assert np.array_equal(pool.published, whole.published)
+    with feed_service._lock:
+        feed_service._pools[store.url] = pool
+    feed_service._models.clear()
+    chunked = {r["pmid"] for r in _feed(store, settings, reader, limit=9, since="all")}
+    assert chunked == expected == set(topics["psych"][1:])

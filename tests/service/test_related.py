@@ -183,3 +183,32 @@ def test_feedback_finds_what_the_seed_alone_misses(store: Store, settings: Setti
     assert lexical.index("120") < lexical.index("121")
     order = [r["pmid"] for r in related(store, settings, "100", limit=20)["results"]]
     assert order.index("120") < order.index("121")
+
+
+def test_mesh_signal_ranks_by_rarity_skips_crowded_topics_and_explains_candidates(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from litfeed.store import related as store_related
+    with store.transaction() as conn:
+        sp.apply_batch(conn, [
+            *CORPUS[:5],
+            *(paper(str(10 + i), f"Bipolar cohort {i}", "A cohort", ["Bipolar Disorder"])
+              for i in range(4)),
+            paper("20", "Lithium and mania", LITHIUM, ["Lithium Compounds", "Bipolar Disorder"]),
+        ])
+    with store.read() as conn:
+        topics = store_related.major_topics(conn, "1")
+        best, shared = store_related.papers_sharing_topics(conn, topics, limit=3, total=100,
+                                                           among=["4", "5"])
+        # both topics beat one; the rarer topic (lithium: 4 papers) beats the commoner (7)
+        assert [p for p, _ in best] == ["1", "20", "2"]
+        assert shared["20"] == ["Lithium Compounds", "Bipolar Disorder"]
+        assert set(shared) == {"1", "20", "2", "4"}  # the best three and the asked-for "4"
+        everyone = store_related.papers_sharing_topics(conn, topics, limit=3, total=100)[1]
+        assert set(everyone) == {"1", "2", "3", "4", "10", "11", "12", "13", "20"}
+        monkeypatch.setattr(store_related, "MAX_TOPIC_PAPERS", 5)  # bipolar (7) is crowded,
+        # counted only as far as 6
+        assert store_related.topic_counts(conn, topics) == {"Lithium Compounds": 4,
+                                                            "Bipolar Disorder": 6}
+        best, shared = store_related.papers_sharing_topics(conn, topics, limit=10, total=100,
+                                                           among=["4"])
+        assert {p for p, _ in best} == {"1", "2", "3", "20"} and "4" not in shared

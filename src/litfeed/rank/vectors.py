@@ -10,14 +10,22 @@ The index is saved as one file (``save``/``load``): a JSON header and aligned ra
 ``load`` memory-maps the matrix instead of reading it. The write is atomic (temporary file,
 then rename). The HNSW graph, when there is one, is saved beside it under a name the header
 records, so a graph from another save is never paired with this one.
+
+One index is shared by a server's threads: changes and searches hold a lock (a search takes
+about a millisecond on the graph). Building a graph over a million vectors takes minutes, so an
+index made with ``background_ann=True`` builds it on a thread when it first needs one, answers
+exactly meanwhile, then applies the changes made during the build before switching to it.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import os
+import threading
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -26,8 +34,15 @@ import numpy as np
 from litfeed.errors import InvalidInput, NotFound, ParseError
 from litfeed.rank.ann import HnswGraph, HnswParams
 
+log = logging.getLogger(__name__)
+_instances = itertools.count(1)
+
 Dtype = Literal["float32", "int8"]
 MAGIC = b"LITFEED-VECTORS1"
+#: from this many vectors on, searches go to the HNSW graph: exact search reads every vector
+#: per query (about 30 ms per 200k on two busy cores), too slow for a 50 ms related-papers
+#: budget beyond about 100k
+ANN_THRESHOLD = 100_000
 _ALIGN = 64
 
 
@@ -52,9 +67,10 @@ class VectorIndex:
         dtype: Dtype = "float32",
         model: str = "",
         version: str = "",
-        ann_threshold: int = 2_000_000,
+        ann_threshold: int = ANN_THRESHOLD,
         hnsw: HnswParams | None = None,
         threads: int = 0,
+        background_ann: bool = False,
     ) -> None:
         if dtype not in ("float32", "int8"):
             raise InvalidInput(f"vector dtype {dtype!r} is not supported; expected float32 or int8")
@@ -76,6 +92,13 @@ class VectorIndex:
         self._size = 0
         self._next_label = 0
         self._ann: HnswGraph | None = None
+        self.background_ann = background_ann
+        self._building: threading.Thread | None = None
+        self._lock = threading.RLock()
+        #: bumped by every change, so derived data (the feed's pool) can tell it is behind;
+        #: ``instance`` tells this index from one built later (``id()`` can be reused)
+        self.generation = 0
+        self.instance = next(_instances)
 
     # -- contents ------------------------------------------------------------------------------
 
@@ -93,6 +116,27 @@ class VectorIndex:
     @property
     def has_ann(self) -> bool:
         return self._ann is not None
+
+    @property
+    def uses_ann(self) -> bool:
+        """Whether a search without ``exact=`` goes to the HNSW graph (or will, once built)."""
+        return len(self) >= self.ann_threshold
+
+    def snapshot(self) -> tuple[list[str], np.ndarray]:
+        """The live PMIDs and their unit vectors (row i is pmids[i]), as of now.
+
+        For float32 the matrix is a read-only view, not a copy (1.5 GB at a million papers):
+        later changes write past it or into new arrays, so it stays as it was.
+        """
+        with self._lock:
+            self._compact()
+            matrix = self._vectors[: self._size]
+            if self.dtype == "int8":
+                matrix = matrix.astype(np.float32) * self._inv_norms[: self._size, None]
+            else:
+                matrix = matrix.view()
+                matrix.flags.writeable = False
+            return list(self._pmids[: self._size]), matrix
 
     def find(self, pmid: str) -> np.ndarray | None:
         """The stored unit vector of ``pmid`` (dequantized for int8), or None."""
@@ -112,6 +156,10 @@ class VectorIndex:
 
     def add(self, pmids: Sequence[str], vectors: np.ndarray) -> None:
         """Add vectors, replacing any that these PMIDs already had. Rows are re-normalised."""
+        with self._lock:
+            self._add(pmids, vectors)
+
+    def _add(self, pmids: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape != (len(pmids), self.dim):
             raise InvalidInput(
@@ -138,21 +186,32 @@ class VectorIndex:
         self._pmids.extend(pmids)
         self._size = end
         self._next_label += len(pmids)
+        self.generation += 1
         if self._ann is not None:
             self._ann.add(labels, stored)
 
     def delete(self, pmids: Iterable[str]) -> int:
         """Remove these PMIDs' vectors (unknown ones are ignored); returns how many went."""
-        rows = [row for pmid in pmids if (row := self._rows.pop(pmid, None)) is not None]
-        if rows:
-            self._writable()
-            self._alive[rows] = False
-            if self._ann is not None:
-                self._ann.remove(self._labels[rows])
-        return len(rows)
+        with self._lock:
+            rows = [row for pmid in pmids if (row := self._rows.pop(pmid, None)) is not None]
+            if rows:
+                self._writable()
+                self._alive[rows] = False
+                self.generation += 1
+                if self._ann is not None:
+                    self._ann.remove(self._labels[rows])
+            return len(rows)
 
     def compact(self) -> None:
-        """Drop tombstoned rows (labels, and so the HNSW graph, stay valid)."""
+        """Drop tombstoned rows (labels, and so the HNSW graph, stay valid).
+
+        Compaction makes new arrays rather than moving rows in place, so a graph being built
+        from the old ones on another thread still reads what it started from.
+        """
+        with self._lock:
+            self._compact()
+
+    def _compact(self) -> None:
         keep = np.flatnonzero(self._alive[: self._size])
         if len(keep) == self._size:
             return
@@ -211,22 +270,27 @@ class VectorIndex:
         if not np.isfinite(norm) or norm == 0:
             raise InvalidInput("query vector must be finite and non-zero")
         query = query / norm
-        if k <= 0 or not self._rows:
-            return []
-        self.compact()
-        excluded = [row for pmid in exclude if (row := self._rows.get(pmid)) is not None]
-        use_ann = (len(self) >= self.ann_threshold) if exact is None else not exact
-        if use_ann:
-            rows = self._ann_rows(query, k + len(excluded))
-        elif self.dtype == "float32":
-            rows = self._exact_rows_fp32(query, k, excluded)
-        else:
-            rows = self._exact_rows_int8(query, k + len(excluded))
-        if excluded:
-            rows = rows[~np.isin(rows, excluded)]
-        scores = self._scores(query, rows)
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [(self._pmids[r], float(s)) for r, s in zip(rows[order], scores[order], strict=True)]
+        with self._lock:
+            if k <= 0 or not self._rows:
+                return []
+            self._compact()
+            excluded = [row for pmid in exclude if (row := self._rows.get(pmid)) is not None]
+            use_ann = self.uses_ann if exact is None else not exact
+            if use_ann and exact is None and self._ann is None and self.background_ann:
+                self.start_ann_build()
+                use_ann = False  # exact until the graph is ready: slower, never wrong
+            if use_ann:
+                rows = self._ann_rows(query, k + len(excluded))
+            elif self.dtype == "float32":
+                rows = self._exact_rows_fp32(query, k, excluded)
+            else:
+                rows = self._exact_rows_int8(query, k + len(excluded))
+            if excluded:
+                rows = rows[~np.isin(rows, excluded)]
+            scores = self._scores(query, rows)
+            order = np.argsort(-scores, kind="stable")[:k]
+            return [(self._pmids[r], float(s))
+                    for r, s in zip(rows[order], scores[order], strict=True)]
 
     def _scores(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Cosine similarity of the (unquantized) query to the given rows."""
@@ -261,18 +325,75 @@ class VectorIndex:
 
     def build_ann(self) -> HnswGraph:
         """(Re)build the HNSW graph over all live vectors; search uses it from then on."""
-        self.compact()
-        graph = HnswGraph(self.dim, self.dtype, self.hnsw_params, threads=self.threads)
-        graph.add(self._labels[: self._size], self._vectors[: self._size])
-        self._ann = graph
-        return graph
+        with self._lock:
+            self._compact()
+            graph = HnswGraph(self.dim, self.dtype, self.hnsw_params, threads=self.threads)
+            graph.add(self._labels[: self._size], self._vectors[: self._size])
+            self._ann = graph
+            return graph
+
+    @property
+    def building_ann(self) -> bool:
+        return self._building is not None and self._building.is_alive()
+
+    def start_ann_build(self, then: Callable[[], None] | None = None) -> bool:
+        """Build the HNSW graph on a background thread (searches stay exact until it is done);
+        ``then`` runs on that thread once the graph is in use (say, to save the index).
+        False when a graph exists or is being built already."""
+        with self._lock:
+            if self._ann is not None or self.building_ann:
+                return False
+            self._compact()
+            # views of the current arrays: later adds write past _size or into new arrays,
+            # deletes only clear _alive, compaction makes new arrays, so these stay valid
+            labels, vectors = self._labels[: self._size], self._vectors[: self._size]
+            self._building = threading.Thread(
+                target=self._build_behind, args=(labels, vectors, then), daemon=True,
+                name="litfeed-hnsw-build")
+            self._building.start()
+            return True
+
+    def wait_for_ann(self, timeout: float | None = None) -> bool:
+        """Wait for a background build; True when a graph is in use afterwards."""
+        thread = self._building
+        if thread is not None:
+            thread.join(timeout)
+        return self._ann is not None
+
+    def _build_behind(self, labels: np.ndarray, vectors: np.ndarray,
+                      then: Callable[[], None] | None) -> None:
+        try:
+            graph = HnswGraph(self.dim, self.dtype, self.hnsw_params, threads=self.threads)
+            graph.add(labels, vectors)
+            with self._lock:  # catch up with what changed during the build, then switch
+                self._compact()
+                current = self._labels[: self._size]
+                graph.remove(np.setdiff1d(labels, current, assume_unique=True))
+                last = int(labels[-1]) if len(labels) else -1
+                new_rows = np.flatnonzero(current > last)  # labels grow with row numbers
+                graph.add(current[new_rows], self._vectors[new_rows])
+                self._ann = graph
+        except Exception:  # searches stay exact; the next search above the threshold retries
+            log.exception("building the HNSW graph failed")
+            return
+        finally:
+            self._building = None
+        if then is not None:
+            then()
 
     # -- files ---------------------------------------------------------------------------------
 
-    def save(self, path: Path) -> None:
-        """Write the index to ``path`` atomically; the HNSW graph (if any) goes beside it."""
-        self.compact()
-        if self._ann is None and len(self) >= self.ann_threshold:
+    def save(self, path: Path, *, with_ann: bool = True) -> None:
+        """Write the index to ``path`` atomically; the HNSW graph (if any) goes beside it.
+
+        Above ``ann_threshold`` a missing graph is built first, unless ``with_ann`` is False.
+        """
+        with self._lock:
+            self._save(path, with_ann)
+
+    def _save(self, path: Path, with_ann: bool) -> None:
+        self._compact()
+        if with_ann and self._ann is None and self.uses_ann:
             self.build_ann()
         size = self._size
         ids = np.array(self._pmids, dtype=f"S{max((len(p) for p in self._pmids), default=1)}")
@@ -329,8 +450,9 @@ class VectorIndex:
         path: Path,
         *,
         mmap: bool = True,
-        ann_threshold: int = 2_000_000,
+        ann_threshold: int = ANN_THRESHOLD,
         threads: int = 0,
+        background_ann: bool = False,
     ) -> VectorIndex:
         """Read an index written by :meth:`save`; ``mmap`` maps the matrix instead of reading it.
 
@@ -370,7 +492,10 @@ class VectorIndex:
         index = cls(
             int(header["dim"]), dtype=header["dtype"], model=header["model"],
             version=header["version"], ann_threshold=ann_threshold, threads=threads,
-            hnsw=HnswParams(connectivity, expansion_add, expansion_search),
+            # the search breadth is a query-time knob: a newer default applies to old files
+            hnsw=HnswParams(connectivity, expansion_add,
+                            max(expansion_search, HnswParams().expansion_search)),
+            background_ann=background_ann,
         )
         index._vectors = array("vectors")
         index._inv_norms = array("inv_norms")

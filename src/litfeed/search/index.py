@@ -53,6 +53,11 @@ from litfeed.search.schema import (
 from litfeed.search.translate import Translator
 
 META_FILE = "litfeed-search.json"
+#: words of a "more like this" query: each costs a walk of its postings, so at a million
+#: papers 48 took p50 17-24 / p95 40-57 ms, 32 took 10-13 / 23-26 and 24 took 8-9 / 20-21,
+#: while the related-papers hybrid on the screening reviews moved from nDCG@10 0.485 (48)
+#: to 0.484 (32 and 24) (docs/ranking.md)
+SIMILAR_TERMS = 24
 MAX_WINDOW = 10_000  # offset + limit: deeper pages cost memory for nothing a reader uses
 SNIPPET_CHARS = 240
 IDF_CACHE_WORDS = 500_000  # ~50 MB at most; emptied when full
@@ -407,17 +412,23 @@ class SearchIndex:
         )
         return SearchResult(_count(result), hits, _describe(node))
 
-    def similar(self, text: str, *, limit: int, max_terms: int = 48,
-                exclude: str | None = None) -> list[tuple[str, float]]:
+    def similar(self, text: str, *, limit: int, max_terms: int = SIMILAR_TERMS,
+                exclude: str | None = None, max_df: float = 1.0) -> list[tuple[str, float]]:
         """Papers whose title/abstract best match ``text`` by BM25 (k1=1.2, b=0.75), best first.
 
         The query is the text's ``max_terms`` most distinctive words (term frequency × IDF in
         this index), each a ``term_query`` on title and abstract boosted by its frequency in
         ``text`` — a "more like this" query built from terms, never from a query string, so
         no word in an abstract can be read as syntax. ``exclude`` (the seed) is left out.
+        Words in more than ``max_df`` of the papers are not asked for (their postings are the
+        longest to walk, their weight the smallest).
         """
         words = word_counts(text)
         idf = self.idf(words)
+        if max_df < 1.0:  # df <= max_df * N  <=>  IDF >= the IDF of that df (IDF falls with df)
+            most = max_df * self._idf_docs
+            floor = math.log(1 + (self._idf_docs - most + 0.5) / (most + 0.5))
+            idf = {w: v for w, v in idf.items() if v >= floor}
         best = sorted(((tf * idf[w], w) for w, tf in words.items() if w in idf), reverse=True)
         return self.weighted_search({w: float(words[w]) for _, w in best[:max_terms]},
                                     limit=limit, exclude=exclude)

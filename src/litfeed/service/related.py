@@ -106,16 +106,20 @@ def signals(store: Store, settings: Settings, pmid: str, *, depth: int = DEPTH
         seed = store_papers.find_paper(conn, pmid)
         if seed is None:
             raise NotFound(f"no paper with PMID {pmid}")
-        topics = store_related.major_topics(conn, pmid)
-        mesh_hits, shared = store_related.papers_sharing_topics(
-            conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1)
-    mesh = [h for h in mesh_hits if h[0] != pmid][:depth]
     text = paper_text(seed)
     index = _search_index(store, settings)
     lexical = [p for p, _ in index.similar(text, limit=depth, exclude=pmid)]
     vectors = vector_index(store, settings)
     embedded = _rocchio_query(vectors, pmid, depth)
     close = [p for p, _ in embedded[1]] if embedded is not None else lexical
+    # MeSH last, so the shared topics are fetched for the other signals' candidates only
+    # (every paper sharing a topic can be tens of thousands at a million papers)
+    with store.read() as conn:
+        topics = store_related.major_topics(conn, pmid)
+        mesh_hits, shared = store_related.papers_sharing_topics(
+            conn, topics, limit=depth + 1, total=_corpus_size(store, conn) if topics else 1,
+            among={*close, *lexical})
+    mesh = [h for h in mesh_hits if h[0] != pmid][:depth]
     candidates = list(dict.fromkeys([*close, *lexical, *(p for p, _ in mesh)]))
     found: dict[str, Sequence[tuple[str, float]]] = {fusion.MESH: mesh}
     if embedded is not None:

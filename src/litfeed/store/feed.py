@@ -74,6 +74,29 @@ def candidate_rows(conn: Connection, pmids: list[str]) -> Iterator[CandidateRow]
             yield CandidateRow(row.pmid, row.published, row.year, bool(row.retracted), row.doc)
 
 
+def change_head(conn: Connection) -> int:
+    """The newest ``paper_changes`` sequence number (0 for none)."""
+    return int(conn.execute(select(func.max(s.paper_changes.c.seq))).scalar() or 0)
+
+
+def changed_since(conn: Connection, after: int, upto: int) -> list[str]:
+    """PMIDs with a change logged after ``after`` up to ``upto``, each once."""
+    rows = conn.execute(select(s.paper_changes.c.pmid).where(s.paper_changes.c.seq > after)
+                        .where(s.paper_changes.c.seq <= upto))
+    return list(dict.fromkeys(rows.scalars()))
+
+
+def retraction_flags(conn: Connection, pmids: list[str]) -> dict[str, bool]:
+    """``retracted`` of each stored paper among ``pmids`` (a deleted one is absent)."""
+    p = s.papers
+    out: dict[str, bool] = {}
+    for start in range(0, len(pmids), 500):
+        for row in conn.execute(select(p.c.pmid, p.c.retracted)
+                                .where(p.c.pmid.in_(pmids[start:start + 500]))):
+            out[row.pmid] = bool(row.retracted)
+    return out
+
+
 def user_settings_for_update(conn: Connection, user_id: int) -> dict[str, Any]:
     """``user_settings``, with the reader's row locked until the transaction ends (PostgreSQL;
     SQLite writers are serialised anyway): a read-modify-write of one list (mute a topic,

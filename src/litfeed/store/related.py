@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
 from litfeed.store import schema as s
@@ -33,35 +33,59 @@ def count_papers(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(s.papers)).scalar() or 0)
 
 
-def papers_sharing_topics(conn: Connection, topics: Sequence[str], *, limit: int, total: int
+def topic_counts(conn: Connection, topics: Sequence[str]) -> dict[str, int]:
+    """Papers with each topic as a major one, counted up to ``MAX_TOPIC_PAPERS + 1`` (beyond
+    that the topic is skipped anyway): an index range, never a walk of a huge topic."""
+    m = s.mesh_terms
+    counts: dict[str, int] = {}
+    for topic in dict.fromkeys(topics):
+        bounded = (select(m.c.pmid).where(m.c.descriptor == topic).where(m.c.major.is_(True))
+                   .limit(MAX_TOPIC_PAPERS + 1).subquery())
+        counts[topic] = int(conn.execute(select(func.count()).select_from(bounded)).scalar() or 0)
+    return counts
+
+
+def papers_sharing_topics(conn: Connection, topics: Sequence[str], *, limit: int, total: int,
+                          among: Collection[str] | None = None
                           ) -> tuple[list[tuple[str, float]], dict[str, list[str]]]:
     """Papers with any of ``topics`` as a major topic, scored by the summed IDF of the shared
     ones (rarer shared topics say more; ``total`` is the corpus size); best first, and each
-    paper's shared topics, rarest first."""
+    paper's shared topics, rarest first.
+
+    The shared topics are given for the ``limit`` best papers and every paper in ``among``
+    (say, the other signals' candidates); ``among=None`` gives them for every paper sharing a
+    topic, which at a million papers can be tens of thousands of rows.
+    """
     if not topics:
         return [], {}
     m = s.mesh_terms
     total = max(total, 1)
-    counts: dict[str, int] = dict(conn.execute(
-        select(m.c.descriptor, func.count(func.distinct(m.c.pmid)))
-        .where(m.c.descriptor.in_(topics)).where(m.c.major.is_(True))
-        .group_by(m.c.descriptor)).all())
-    idf = {t: math.log(1 + total / n) for t, n in counts.items()
+    idf = {t: math.log(1 + total / n) for t, n in topic_counts(conn, topics).items()
            if 0 < n <= MAX_TOPIC_PAPERS}
     if not idf:
         return [], {}
-    scores: dict[str, float] = {}
+    # summed and ranked by the database over the (descriptor, major, pmid) index
+    weight = case(idf, value=m.c.descriptor, else_=0.0)
+    score = func.sum(weight).label("score")
+    best = [(row.pmid, float(row.score)) for row in conn.execute(
+        select(m.c.pmid, score).where(m.c.descriptor.in_(list(idf)))
+        .where(m.c.major.is_(True)).group_by(m.c.pmid)
+        .order_by(score.desc(), m.c.pmid).limit(limit))]
     shared: dict[str, list[str]] = {}
-    for pmid, topic in conn.execute(
-            select(m.c.pmid, m.c.descriptor).where(m.c.descriptor.in_(list(idf)))
-            .where(m.c.major.is_(True))):
-        if topic in shared.setdefault(pmid, []):
-            continue
-        shared[pmid].append(topic)
-        scores[pmid] = scores.get(pmid, 0.0) + idf[topic]
+    query = select(m.c.pmid, m.c.descriptor).where(m.c.descriptor.in_(list(idf))) \
+        .where(m.c.major.is_(True))
+    if among is None:
+        rows = list(conn.execute(query))
+    else:
+        wanted = list(dict.fromkeys([*(p for p, _ in best), *among]))
+        rows = []
+        for start in range(0, len(wanted), 500):
+            rows += conn.execute(query.where(m.c.pmid.in_(wanted[start:start + 500]))).all()
+    for pmid, topic in rows:
+        if topic not in shared.setdefault(pmid, []):
+            shared[pmid].append(topic)
     for names in shared.values():
         names.sort(key=lambda t: -idf[t])
-    best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
     return best, shared
 
 

@@ -114,7 +114,8 @@ mesh_terms = Table(
     Column("ui", String(20)),
     Column("major", Boolean, nullable=False, default=False),
     Column("qualifiers", Text),  # JSON list
-    Index("ix_mesh_terms_descriptor", "descriptor"),
+    # covers "papers with this major topic": an index range, never a table walk
+    Index("ix_mesh_terms_descriptor_major_pmid", "descriptor", "major", "pmid"),
 )
 
 identifiers = Table(
@@ -191,6 +192,18 @@ embeddings = Table(
     Column("content_hash", String(40), nullable=False),
     Column("dim", Integer, nullable=False),
     Column("vector", LargeBinary, nullable=False),  # float32 little-endian
+)
+
+# an append-only log of vector writes, which in-RAM vector indexes follow by sequence number
+# (as the search index follows paper_changes), so a million-vector index catches up with the
+# few vectors written since it was saved instead of being rebuilt
+embedding_changes = Table(
+    "embedding_changes",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("pmid", String(20), nullable=False),
+    Column("model", String(100), nullable=False),
 )
 
 # --- people -------------------------------------------------------------------------------------
