@@ -15,8 +15,9 @@ The corpus is one shared PubMed file (default ``pubmed21n1298.xml.gz``, ~20,000 
 ingested once into ``.bench-data/load/sqlite`` and the PostgreSQL database
 ``litfeed_bench_load``, with its search index built and the first ``--embed`` papers embedded
 (the feed ranks embedded papers only); ``--fresh`` rebuilds them. The server runs with the API
-rate limit per address off (every simulated reader comes from 127.0.0.1, unlike real readers);
-``--env KEY=VALUE`` passes more settings to it.
+request limits off (every simulated reader comes from 127.0.0.1, and without think time asks
+faster than a person); ``--env KEY=VALUE`` passes more settings to it, e.g.
+``--env LITFEED_RATE_API_PER_USER=1200`` to measure with the limit on.
 
 Usage: python bench/load.py [--readers 20] [--seconds 60] [--workers 4]
                             [--backends sqlite,postgresql] [--think 0] [--fresh]
@@ -50,8 +51,10 @@ SAMPLE = 2_000
 QUERIES = ("cancer", "covid-19", "heart failure", "diabetes[ti]", "randomized controlled trial[pt]",
            "child* AND asthma", "depression OR anxiety", "stroke", "vaccine", "obesity",
            "kidney", "sepsis", "dementia", "hypertension AND 2021[dp]", "surgery[ti]")
-#: the server's settings for a load run: one address for every reader, so no per-address limit
-SERVER_ENV = {"LITFEED_RATE_API_PER_IP": "0", "LITFEED_EMBED_AFTER_INGEST": "false"}
+#: the server's settings for a load run: every reader comes from one address, and a reader
+#: without think time asks faster than a person can, so the request limits are off
+SERVER_ENV = {"LITFEED_RATE_API_PER_IP": "0", "LITFEED_RATE_API_PER_USER": "0",
+              "LITFEED_EMBED_AFTER_INGEST": "false"}
 ENDPOINTS = ("login", "feed", "search", "paper", "paper page", "react", "save")
 
 

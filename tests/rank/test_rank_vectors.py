@@ -119,6 +119,15 @@ def test_save_and_load_round_trip(
     assert [f.name for f in tmp_path.iterdir()] == ["vectors.idx"]
 
 
+def test_an_empty_index_saves_and_loads(tmp_path: Path) -> None:
+    """A store with no vectors yet still gets a cache file, and it must read back (it was
+    reported truncated, so every process rebuilt it and `litfeed check` called it damaged)."""
+    VectorIndex(8, model="m", version="v1").save(tmp_path / "empty.vec")
+    loaded = VectorIndex.load(tmp_path / "empty.vec")
+    assert len(loaded) == 0 and loaded.version == "v1"
+    assert loaded.search(np.ones(8, dtype=np.float32), k=5) == []
+
+
 def test_loading_something_else_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         VectorIndex.load(tmp_path / "missing.idx")

@@ -201,6 +201,7 @@ def test_web_writes_on_a_full_disk_answer_503_and_reads_go_on(
 
 # --- read-only ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_read_only_data_directory(tmp_path: Path) -> None:
     data = tmp_path / "data"
     url = f"sqlite:///{data / 'litfeed.db'}"

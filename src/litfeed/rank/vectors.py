@@ -477,10 +477,10 @@ class VectorIndex:
             offset, dtype, shape = header["arrays"][name]
             dt = np.dtype(dtype)
             nbytes = dt.itemsize * int(np.prod(shape))
+            if nbytes == 0:  # an empty index's file ends with its header
+                return np.zeros(shape, dtype=dt)
             if data_start + offset + nbytes > file_size:
                 raise ParseError(f"{path} is truncated (array {name})")
-            if nbytes == 0:
-                return np.zeros(shape, dtype=dt)
             if mmap:
                 return np.memmap(path, dtype=dt, mode="r", offset=data_start + offset,
                                  shape=tuple(shape))
